@@ -1,0 +1,44 @@
+# Every target bootstraps .venv on its own: uv (installed with pip if missing), then the pinned
+# requirements-dev.lock, then cx itself in editable mode.
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+export UV_PYTHON_DOWNLOADS := never
+VENV := .venv
+STAMP := $(VENV)/.installed
+CX := $(VENV)/bin/cx
+
+.PHONY: install lock demo test lint sample clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements-dev.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	@touch $(STAMP)
+
+# Re-pin every dependency (hashes included) after editing pyproject.toml.
+lock:
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --no-emit-index-url --no-header \
+		--quiet -o requirements-dev.lock
+
+demo: $(STAMP)
+	$(CX) nps sample_data/survey.csv --format table
+	$(CX) nps sample_data/survey.parquet --by Region --format table
+	$(CX) nps sample_data/survey.csv --period month --format table
+	$(CX) csat sample_data/survey.csv --score Sat --format table
+	$(CX) ces sample_data/survey.csv --score Effort --by Channel --format table
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check cxcli tests sample_data
+	$(VENV)/bin/ruff format --check cxcli tests sample_data
+
+sample: $(STAMP)
+	$(VENV)/bin/python sample_data/generate.py --rows 4000 --seed 7 --out sample_data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,331 @@
+"""The one pipeline every KPI runs through:
+
+    inputs → batches (only the columns needed) → --where / --since / --until
+           → KPI parse (values + missing/invalid) → groups (--by, --period)
+           → update partial states → merge → finalize → Report
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .columns import check_duplicates, detect_column, find_column
+from .errors import InputError, UsageError, shorten
+from .kpi import Kpi, Role
+from .periods import Period, period_codes, period_label
+from .report import Quality, Report, Result
+from .source import Input, Reader, resolve_inputs
+from .values import Parsed, parse_times
+from .where import Node, columns_of, evaluate, parse_where, rename
+
+GROUP_EXAMPLES = 3
+_NO_PERIOD = np.iinfo(np.int64).min
+
+
+@dataclass(frozen=True)
+class Query:
+    """Everything about a run except the KPI's own options."""
+
+    columns: Mapping[str, str | None] = field(default_factory=dict)  # role -> column named
+    by: tuple[str, ...] = ()
+    period: Period | None = None
+    time: str | None = None
+    since: int | None = None  # epoch µs, inclusive
+    until: int | None = None  # epoch µs, exclusive
+    where: str | None = None
+    confidence: float = 0.95
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.confidence < 1:
+            raise UsageError(f"--confidence {self.confidence} must be in [0.5, 1), e.g. 0.95")
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise UsageError("--since must be before --until")
+
+    @property
+    def needs_time(self) -> bool:
+        return self.period is not None or self.since is not None or self.until is not None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Columns resolved against the first input's header."""
+
+    roles: dict[str, str]  # role -> column
+    time: str | None
+    by: tuple[str, ...]
+    where: Node | None
+
+    @property
+    def columns(self) -> list[str]:
+        names = [*self.roles.values(), *self.by]
+        if self.time:
+            names.append(self.time)
+        if self.where is not None:
+            names.extend(columns_of(self.where))
+        return list(dict.fromkeys(names))
+
+
+def plan_columns(
+    kpi: Kpi, query: Query, header: Sequence[str], source: str, notice: Callable[[str], None]
+) -> Plan:
+    """Map roles, --time, --by and --where names onto the header's columns."""
+    roles: dict[str, str] = {}
+    for role in kpi.roles:
+        wanted = query.columns.get(role.name)
+        if wanted:
+            roles[role.name] = find_column(wanted, header, source=source, option=role.option)
+            continue
+        found = detect_column(role, header, source=source)
+        if found is not None:
+            roles[role.name] = found
+            notice(f"using column {found!r} for {role.option}")
+    time = None
+    if query.time:
+        time = find_column(query.time, header, source=source, option="--time")
+    elif query.needs_time:
+        time_role = Role("time", "time", kpi.time_aliases)
+        found = detect_column(time_role, header, source=source)
+        time = found
+        notice(f"using column {found!r} for --time")
+    by = tuple(find_column(b, header, source=source, option="--by") for b in query.by)
+    node = None
+    if query.where:
+        node = parse_where(query.where)
+        names = {
+            name: find_column(name, header, source=source, option="--where")
+            for name in columns_of(node)
+        }
+        node = rename(node, names)
+    return Plan(roles, time, by, node)
+
+
+class _Accumulator:
+    """Partial states and row accounting for the whole run, overall and per group."""
+
+    def __init__(self, kpi: Kpi, query: Query, plan: Plan) -> None:
+        self.kpi, self.query, self.plan = kpi, query, plan
+        self.state = kpi.init()
+        self.quality = Quality()
+        self.groups: dict[tuple, Any] = {}
+        self.group_quality: dict[tuple, Quality] = {}
+        self.grouped = bool(plan.by) or query.period is not None
+        self.filtered_out = 0
+        # Every column a row needs to be used, in the order examples name them.
+        self.checked = [(role, col) for role, col in plan.roles.items()]
+        if plan.time and query.needs_time:
+            self.checked.append(("time", plan.time))
+
+    def feed(self, batch: pa.RecordBatch, item: Input, first_row: int) -> None:
+        n = batch.num_rows
+        if n == 0:
+            return
+        rows = np.arange(first_row, first_row + n)
+        times: Parsed | None = None
+        keep = np.ones(n, dtype=bool)
+        if self.plan.where is not None:
+            keep &= evaluate(self.plan.where, _columns(batch), n)
+        if self.plan.time and self.query.needs_time:
+            times = parse_times(batch.column(self.plan.time))
+            if self.query.since is not None:
+                keep &= ~(times.valid & (times.values < self.query.since))
+            if self.query.until is not None:
+                keep &= ~(times.valid & (times.values >= self.query.until))
+        if not keep.all():
+            self.filtered_out += int(n - keep.sum())
+            batch = batch.filter(pa.array(keep))
+            rows = rows[keep]
+            if times is not None:
+                times = Parsed(times.values[keep], times.missing[keep], times.invalid[keep])
+            n = batch.num_rows
+            if n == 0:
+                return
+        parsed = self.kpi.parse({role: batch.column(col) for role, col in self.plan.roles.items()})
+        missing, invalid = self.kpi.row_status(parsed)
+        checks = [parsed[role].invalid for role in self.plan.roles]
+        if times is not None:
+            checks.append(times.invalid)
+            invalid = invalid | times.invalid
+            missing = (missing | times.missing) & ~invalid
+        used = ~(missing | invalid)
+        status = np.where(invalid, 2, np.where(missing, 1, 0))
+        bad = np.flatnonzero(invalid)
+        if bad.size and self.query.strict:
+            example = self._examples(batch, item, rows, bad[:1], np.array(checks))[0]
+            raise InputError(
+                f"{item.path}: row {example['row']}, column {example['column']!r}: "
+                f"invalid value {shorten(example['value'])} (--strict)"
+            )
+        values = {role: p.values[used] for role, p in parsed.items()}
+        self.state = self.kpi.update(self.state, values)
+        counts = np.bincount(status, minlength=3)
+        self.quality.add(int(counts[0]), int(counts[1]), int(counts[2]))
+        invalid_roles = np.array(checks) if bad.size else None
+        if bad.size and self.quality.room:
+            self.quality.add_examples(
+                self._examples(batch, item, rows, bad[: self.quality.room], invalid_roles)
+            )
+        if self.grouped:
+            self._feed_groups(batch, item, rows, times, used, status, values, bad, invalid_roles)
+
+    def _feed_groups(self, batch, item, rows, times, used, status, values, bad, invalid_roles):
+        group_ids, keys = self._group_ids(batch, times)
+        n_groups = len(keys)
+        states = self.kpi.update_groups(values, group_ids[used], n_groups)
+        counts = np.bincount(group_ids * 3 + status, minlength=n_groups * 3).reshape(n_groups, 3)
+        for g, key in enumerate(keys):
+            old = self.groups.get(key)
+            self.groups[key] = states[g] if old is None else self.kpi.merge(old, states[g])
+            quality = self.group_quality.get(key)
+            if quality is None:
+                quality = self.group_quality[key] = Quality(limit=GROUP_EXAMPLES)
+            quality.add(int(counts[g, 0]), int(counts[g, 1]), int(counts[g, 2]))
+        if bad.size:
+            order = bad[np.argsort(group_ids[bad], kind="stable")]
+            sorted_ids = group_ids[order]
+            starts = np.searchsorted(sorted_ids, sorted_ids, side="left")
+            picked = order[(np.arange(order.size) - starts) < GROUP_EXAMPLES]
+            for row, example in zip(
+                picked, self._examples(batch, item, rows, picked, invalid_roles), strict=True
+            ):
+                self.group_quality[keys[group_ids[row]]].add_examples([example])
+
+    def _group_ids(self, batch: pa.RecordBatch, times: Parsed | None) -> tuple[np.ndarray, list]:
+        """A dense group id per row, and the group keys (by values…, period code or None)."""
+        n = batch.num_rows
+        ids = np.zeros(n, dtype=np.int64)
+        parts: list[tuple[np.ndarray, Callable[[np.ndarray], list]]] = []
+        for col in self.plan.by:
+            encoded = pc.dictionary_encode(batch.column(col), null_encoding="encode")
+            indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            dictionary = encoded.dictionary
+            parts.append((indices, lambda idx, d=dictionary: d.take(pa.array(idx)).to_pylist()))
+        if self.query.period is not None:
+            assert times is not None
+            codes = period_codes(times.values, self.query.period)
+            codes = np.where(times.valid, codes, _NO_PERIOD)
+            parts.append((codes, lambda c: [None if x == _NO_PERIOD else int(x) for x in c]))
+        for values, _ in parts:
+            _, inverse = np.unique(values, return_inverse=True)
+            combined = ids * (int(inverse.max()) + 1) + inverse
+            _, ids = np.unique(combined, return_inverse=True)
+        uniques, first = np.unique(ids, return_index=True)
+        decoded = [decode(values[first]) for values, decode in parts]
+        keys = [tuple(column[g] for column in decoded) for g in range(len(uniques))]
+        return ids, keys
+
+    def _examples(self, batch, item, rows, picked, invalid_roles) -> list[dict[str, Any]]:
+        which = np.argmax(invalid_roles[:, picked], axis=0)
+        out = []
+        for i, w in zip(picked, which, strict=True):
+            role, column = self.checked[int(w)]
+            raw = batch.column(column)[int(i)].as_py()
+            out.append(
+                {"row": int(rows[i]) + 1, "column": column, "value": _short(raw), "file": item.path}
+            )
+        return out
+
+    def results(self) -> tuple[Result, list[Result]]:
+        confidence = self.query.confidence
+        overall = Result(self.kpi.finalize(self.state, confidence), self.quality)
+        period = self.query.period
+        results: list[Result] = []
+        previous: dict[tuple, tuple[Any, Result, int]] = {}
+        for key in sorted(self.groups, key=_sort_key):
+            state = self.groups[key]
+            labels = dict(zip(self.plan.by, key[: len(self.plan.by)], strict=True))
+            result = Result(self.kpi.finalize(state, confidence), self.group_quality[key], labels)
+            if period is not None:
+                code = key[-1]
+                labels["period"] = None if code is None else period_label(code, period)
+                result.has_change = True
+                segment = key[:-1]
+                if code is not None and segment in previous:
+                    result.change = self._change(previous[segment], state, result)
+                if code is not None:
+                    previous[segment] = (state, result, code)
+            results.append(result)
+        return overall, results
+
+    def _change(self, before: tuple[Any, Result, int], state: Any, after: Result) -> dict:
+        old_state, old, code = before
+        p_value = self.kpi.compare(old_state, state)
+        a, b = old.estimate.value, after.estimate.value
+        assert self.query.period is not None
+        return {
+            "vs": period_label(code, self.query.period),
+            "delta": None if a is None or b is None else b - a,
+            "p_value": p_value,
+            "significant": None if p_value is None else p_value < 1 - self.query.confidence,
+        }
+
+
+def _columns(batch: pa.RecordBatch) -> dict[str, pa.Array]:
+    return {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+
+
+def _short(value: Any, limit: int = 40) -> Any:
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    if isinstance(value, bytes):
+        return _short(value.decode("utf-8", errors="replace"), limit)
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((part is None, "" if part is None else part) for part in key)
+
+
+def run(
+    kpi: Kpi,
+    paths: Sequence[str],
+    query: Query | None = None,
+    notice: Callable[[str], None] = lambda message: None,
+) -> Report:
+    """Compute one KPI over files, globs, directories or `-` (stdin): one streaming pass."""
+    query = query or Query()
+    inputs = resolve_inputs(paths)
+    reader = Reader(inputs[0])
+    plan = plan_columns(kpi, query, reader.columns, inputs[0].path, notice)
+    needed = plan.columns
+    acc = _Accumulator(kpi, query, plan)
+    for index, item in enumerate(inputs):
+        if index:
+            reader = Reader(item)
+        missing = [c for c in needed if c not in reader.columns]
+        if missing:
+            raise InputError(
+                f"{item.path}: column {missing[0]!r} is missing (found in {inputs[0].path})",
+                hint="every file of one input needs the same columns",
+            )
+        check_duplicates(reader.columns, needed, item.path)
+        first_row = 0
+        for batch in reader.batches(needed):
+            acc.feed(batch, item, first_row)
+            first_row += batch.num_rows
+    overall, groups = acc.results()
+    params = {role.name: plan.roles.get(role.name) for role in kpi.roles}
+    params.update(kpi.params())
+    params.update(
+        {
+            "by": list(plan.by),
+            "period": str(query.period) if query.period else None,
+            "time": plan.time,
+            "where": query.where,
+            "confidence": query.confidence,
+        }
+    )
+    notes = []
+    if sum(i.rows for i in inputs) == 0:
+        notes.append("the input has no data rows")
+    elif overall.quality.rows == 0:
+        notes.append("every row was filtered out")
+    return Report(
+        kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes
+    )

@@ -1,0 +1,141 @@
+"""The KPI contract: column roles, options, and a mergeable partial state.
+
+A KPI is written once, as a subclass of `Kpi`: `parse` turns its role columns into values with
+missing / invalid masks, and `init` / `update` / `merge` / `finalize` fold valid values into a
+small state and out again. The engine, every output format, `cx report` and the tests all go
+through these methods, so each formula exists exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+import pyarrow as pa
+
+from .values import Parsed
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Role:
+    """A logical input column: `--score LTR` names it, otherwise `default` or an alias is found."""
+
+    name: str
+    default: str
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+    required: bool = True
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def option(default: Any, help: str, *, choices: Sequence[str] | None = None) -> Any:
+    """A KPI option: a dataclass field that becomes `--name` on the command line."""
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What `finalize` returns: the headline value with its interval and the details."""
+
+    value: float | None
+    n: int
+    ci: tuple[float, float] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Kpi(ABC, Generic[S]):
+    """One KPI definition. Subclasses are frozen dataclasses whose fields are the options."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    roles: ClassVar[tuple[Role, ...]]
+    unit: ClassVar[str] = "score"  # "score", "percent" or "seconds": how tables show values
+    time_aliases: ClassVar[tuple[str, ...]] = ("timestamp", "date", "time", "created_at")
+    examples: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    @abstractmethod
+    def definition(self) -> str:
+        """Names the formula variant in use, e.g. `nps.standard` or `csat.top2box`."""
+
+    @property
+    def higher_is_better(self) -> bool:
+        return True
+
+    def params(self) -> dict[str, Any]:
+        """The options in force, as they appear in JSON `params`."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @abstractmethod
+    def parse(self, columns: Mapping[str, pa.Array]) -> dict[str, Parsed]:
+        """Parse each role column (keyed by role name) into values and missing/invalid masks."""
+
+    def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
+        """(missing, invalid) per row; by default a row is invalid if any role is, else missing
+        if any role is missing."""
+        invalid = np.logical_or.reduce([p.invalid for p in parsed.values()])
+        missing = np.logical_or.reduce([p.missing for p in parsed.values()]) & ~invalid
+        return missing, invalid
+
+    @abstractmethod
+    def init(self) -> S:
+        """The empty state: the identity of `merge`."""
+
+    @abstractmethod
+    def update(self, state: S, values: Mapping[str, np.ndarray]) -> S:
+        """Fold the values of used rows (one array per role) into a new state."""
+
+    def update_groups(
+        self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
+    ) -> list[S]:
+        """One state per group id in [0, n_groups); override with a vectorised version."""
+        order = np.argsort(group_ids, kind="stable")
+        bounds = np.searchsorted(group_ids[order], np.arange(n_groups + 1))
+        states = []
+        for g in range(n_groups):
+            rows = order[bounds[g] : bounds[g + 1]]
+            states.append(self.update(self.init(), {k: v[rows] for k, v in values.items()}))
+        return states
+
+    @abstractmethod
+    def merge(self, a: S, b: S) -> S:
+        """Combine two partial states; associative and commutative."""
+
+    @abstractmethod
+    def finalize(self, state: S, confidence: float = 0.95) -> Estimate:
+        """The headline value, n, interval and details of a state."""
+
+    def compare(self, before: S, after: S) -> float | None:
+        """Two-sided p-value for the change from `before` to `after`, or None if undefined."""
+        return None
+
+    def compute(
+        self, columns: Mapping[str, pa.Array | Sequence[Any]], confidence: float = 0.95
+    ) -> Estimate:
+        """Parse, update and finalize in one go: the whole pipeline for in-memory columns."""
+        parsed = self.parse({k: _as_array(v) for k, v in columns.items()})
+        missing, invalid = self.row_status(parsed)
+        used = ~(missing | invalid)
+        state = self.update(self.init(), {k: p.values[used] for k, p in parsed.items()})
+        return self.finalize(state, confidence)
+
+
+def _as_array(values: pa.Array | Sequence[Any]) -> pa.Array:
+    """An arrow array from a Python list; mixed types become text, as in a CSV file."""
+    if isinstance(values, pa.Array):
+        return values
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())

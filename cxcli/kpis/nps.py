@@ -1,0 +1,88 @@
+"""Net Promoter Score.
+
+NPS = 100 · (promoters − detractors) / n over valid 0–10 answers: promoters answer 9–10,
+passives 7–8, detractors 0–6. Whole numbers only (`9.0` counts as 9; `9.5`, `11`, `-1` and
+text are invalid). Interval: adjusted Wald (n+3, promoters+0.75, detractors+0.75,
+se = √((p+d−(p−d)²)/n)). Change between periods: a z-test on the two NPS with their
+(adjusted-Wald) variances.
+
+>>> Nps().compute({"score": [10, 9, 8, 3, None]}).value
+25.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..kpi import Estimate, Role
+from ..registry import register
+from ..stats import nps_adjusted, nps_interval, two_sided_p_normal
+from .histogram import ScoreKpi
+
+SCORE = Role(
+    "score",
+    "nps_score",
+    aliases=("nps", "score", "likelihood_to_recommend", "ltr", "recommend", "nps_rating"),
+    help="0-10 likelihood-to-recommend answers",
+)
+
+
+@register
+@dataclass(frozen=True)
+class Nps(ScoreKpi):
+    """Net Promoter Score from 0–10 answers."""
+
+    name = "nps"
+    title = "Net Promoter Score"
+    roles = (SCORE,)
+    examples = (
+        "cx nps survey.csv",
+        'cx nps survey.csv --score LTR --by Region --period month --time "Submitted At"',
+        "cat survey.csv | cx nps - --where \"Channel = 'email'\" --min 30 --gate-on interval",
+    )
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return 0, 10
+
+    @property
+    def definition(self) -> str:
+        return "nps.standard"
+
+    @staticmethod
+    def _counts(state: np.ndarray) -> tuple[int, int, int]:
+        return int(state[9:].sum()), int(state[7:9].sum()), int(state[:7].sum())
+
+    def finalize(self, state: np.ndarray, confidence: float = 0.95) -> Estimate:
+        promoters, passives, detractors = self._counts(state)
+        n = promoters + passives + detractors
+
+        def pct(count: int) -> float | None:
+            return 100 * count / n if n else None
+
+        details = {
+            "promoters": promoters,
+            "passives": passives,
+            "detractors": detractors,
+            "pct_promoters": pct(promoters),
+            "pct_passives": pct(passives),
+            "pct_detractors": pct(detractors),
+            "distribution": self.distribution(state),
+        }
+        if n == 0:
+            return Estimate(None, 0, None, details, ("no valid 0-10 scores",))
+        value = 100 * (promoters - detractors) / n
+        return Estimate(value, n, nps_interval(promoters, detractors, n, confidence), details)
+
+    def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
+        (p1, _, d1), (p2, _, d2) = self._counts(before), self._counts(after)
+        n1, n2 = int(before.sum()), int(after.sum())
+        if n1 == 0 or n2 == 0:
+            return None
+        _, v1 = nps_adjusted(p1, d1, n1)
+        _, v2 = nps_adjusted(p2, d2, n2)
+        delta = (p2 - d2) / n2 - (p1 - d1) / n1
+        return two_sided_p_normal(delta / math.sqrt(v1 + v2))

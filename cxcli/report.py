@@ -1,0 +1,178 @@
+"""Results as data: quality accounting, per-group results, gates, and the JSON model
+(`Report.to_dict`, schema_version 1) that every renderer formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .kpi import Estimate, Kpi
+from .source import Input
+
+SCHEMA_VERSION = 1
+MAX_EXAMPLES = 5
+
+
+@dataclass
+class Quality:
+    """Row accounting: rows == used + missing + invalid, with the first invalid values."""
+
+    rows: int = 0
+    used: int = 0
+    missing: int = 0
+    invalid: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    limit: int = MAX_EXAMPLES
+
+    def add(self, used: int, missing: int, invalid: int) -> None:
+        self.used += used
+        self.missing += missing
+        self.invalid += invalid
+        self.rows += used + missing + invalid
+
+    def add_examples(self, examples: list[dict[str, Any]]) -> None:
+        self.examples.extend(examples[: self.limit - len(self.examples)])
+
+    @property
+    def room(self) -> int:
+        return self.limit - len(self.examples)
+
+    def merge(self, other: Quality) -> Quality:
+        merged = Quality(limit=self.limit)
+        merged.add(self.used + other.used, self.missing + other.missing, self.invalid + other.invalid)
+        merged.add_examples(self.examples + other.examples)
+        return merged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "used": self.used,
+            "missing": self.missing,
+            "invalid": self.invalid,
+            "invalid_examples": list(self.examples),
+        }
+
+
+@dataclass
+class Result:
+    """The KPI over all rows, or over one group (`key` maps --by columns and `period`)."""
+
+    estimate: Estimate
+    quality: Quality
+    key: dict[str, Any] | None = None
+    change: dict[str, Any] | None = None
+    has_change: bool = False
+
+    def to_dict(self, confidence: float) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.key is not None:
+            out["key"] = dict(self.key)
+        e = self.estimate
+        out["value"] = e.value
+        out["n"] = e.n
+        out["ci"] = (
+            None if e.ci is None else {"level": confidence, "low": e.ci[0], "high": e.ci[1]}
+        )
+        out["details"] = dict(e.details)
+        out["quality"] = self.quality.to_dict()
+        if self.has_change:
+            out["change"] = self.change
+        if self.key is not None and e.notes:
+            out["notes"] = list(e.notes)
+        return out
+
+
+@dataclass(frozen=True)
+class Gate:
+    """`--min` / `--max`: on the value, or (`on="interval"`) only when the whole interval misses."""
+
+    min: float | None = None
+    max: float | None = None
+    on: str = "value"
+    groups: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.min is not None or self.max is not None
+
+    def status(self, estimate: Estimate) -> tuple[str, str | None]:
+        """("met" | "missed" | "missed_not_significant", reason when not met)."""
+        value = estimate.value
+        if value is None:
+            return "missed", "no value to check (no valid rows)"
+        low, high = estimate.ci if estimate.ci else (value, value)
+        for bound, below in ((self.min, True), (self.max, False)):
+            if bound is None:
+                continue
+            missed = value < bound if below else value > bound
+            if not missed:
+                continue
+            word = "below --min" if below else "above --max"
+            reason = f"{value:.4g} {word} {bound:g}"
+            wholly = high < bound if below else low > bound
+            if self.on == "interval" and not wholly:
+                return "missed_not_significant", reason + " (interval overlaps the bound)"
+            return "missed", reason
+        return "met", None
+
+    def check(self, overall: Result, groups: list[Result]) -> dict[str, Any]:
+        status, reason = self.status(overall.estimate)
+        failures = [] if status != "missed" else [{"key": None, "reason": reason}]
+        if self.groups:
+            for group in groups:
+                g_status, g_reason = self.status(group.estimate)
+                if g_status == "missed":
+                    failures.append({"key": group.key, "reason": g_reason})
+        return {
+            "min": self.min,
+            "max": self.max,
+            "gate_on": self.on,
+            "groups": self.groups,
+            "status": status,
+            "passed": not failures,
+            "failures": failures,
+        }
+
+
+@dataclass
+class Report:
+    """One KPI over one input: the headline, the groups, and where the rows went."""
+
+    kpi: Kpi
+    overall: Result
+    groups: list[Result]
+    params: dict[str, Any]
+    inputs: list[Input]
+    confidence: float
+    filtered_out: int = 0
+    notes: list[str] = field(default_factory=list)
+    gate: dict[str, Any] | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.overall.estimate.value
+
+    def to_dict(self) -> dict[str, Any]:
+        overall = self.overall.to_dict(self.confidence)
+        quality = overall["quality"]
+        quality["filtered_out"] = self.filtered_out
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kpi": self.kpi.name,
+            "title": self.kpi.title,
+            "definition": self.kpi.definition,
+            "unit": self.kpi.unit,
+            "higher_is_better": self.kpi.higher_is_better,
+            "value": overall["value"],
+            "n": overall["n"],
+            "ci": overall["ci"],
+            "details": overall["details"],
+            "quality": quality,
+            "groups": [g.to_dict(self.confidence) for g in self.groups],
+            "params": self.params,
+            "inputs": [i.to_dict() for i in self.inputs],
+            "gate": self.gate,
+            "notes": list(self.overall.estimate.notes) + self.notes,
+            "cx_version": __version__,
+        }

@@ -1,0 +1,321 @@
+"""Inputs: paths, globs, directories and stdin, streamed as record batches of only the columns
+asked for. CSV goes through `pyarrow.csv.open_csv` with every column read as text (no type
+inference to trip over), Parquet through `ParquetFile.iter_batches` with column projection."""
+
+from __future__ import annotations
+
+import csv
+import glob
+import io
+import os
+import re
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from .errors import InputError, shorten
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
+_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\x28\xb5\x2f\xfd": "zstd"}
+BATCH_ROWS = 65_536
+CSV_BLOCK = 1 << 20
+_HEAD_LIMIT = 16 << 20
+
+
+@dataclass
+class Input:
+    """One file (or stdin) of an input, with what a report says about it."""
+
+    path: str
+    format: str  # "csv" | "parquet"
+    size: int | None
+    rows: int = 0
+    compression: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.path == "-"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "format": self.format, "size": self.size, "rows": self.rows}
+
+
+def _kind(path: Path) -> tuple[str, str | None] | None:
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    compression = COMPRESSION_SUFFIXES.get(suffixes[-1]) if suffixes else None
+    if compression:
+        suffixes = suffixes[:-1]
+    if not suffixes:
+        return None
+    if suffixes[-1] in PARQUET_SUFFIXES and not compression:
+        return "parquet", None
+    if suffixes[-1] in CSV_SUFFIXES:
+        return "csv", compression
+    return None
+
+
+def resolve_inputs(specs: Sequence[str]) -> list[Input]:
+    """Expand paths, globs and directories (recursively, sorted) into files; `-` is stdin."""
+    if not specs:
+        raise InputError("no input given", hint="name a file, a glob, a directory, or - for stdin")
+    inputs: list[Input] = []
+    for spec in specs:
+        if spec == "-":
+            inputs.append(Input("-", "csv", None))
+            continue
+        path = Path(spec)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and _kind(p)
+                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            )
+            if not found:
+                raise InputError(f"{spec}: directory holds no .csv or .parquet files")
+            inputs.extend(_file_input(p) for p in found)
+        elif path.is_file():
+            inputs.append(_file_input(path, explicit=True))
+        elif any(ch in spec for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise InputError(f"{spec}: no file matches this pattern")
+            inputs.extend(_file_input(p, explicit=True) for p in matches)
+        else:
+            raise InputError(f"{spec}: no such file or directory")
+    return inputs
+
+
+def _file_input(path: Path, explicit: bool = False) -> Input:
+    kind = _kind(path)
+    if kind is None:
+        if not explicit:
+            raise InputError(f"{path}: not a .csv or .parquet file")
+        kind = ("csv", None)  # an explicitly named file of unknown suffix: sniffed on open
+    fmt, compression = kind
+    if fmt == "csv" and compression is None:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+        if head.startswith(b"PAR1"):
+            fmt = "parquet"
+        else:
+            compression = next((c for m, c in _MAGIC.items() if head.startswith(m)), None)
+    return Input(str(path), fmt, path.stat().st_size, compression=compression)
+
+
+class _Replay(io.RawIOBase):
+    """A byte stream that gives back `head` and then the rest of `rest`: stdin read twice."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@dataclass
+class CsvLayout:
+    """What the first bytes of a CSV tell: the header, delimiter and encoding."""
+
+    columns: list[str]
+    delimiter: str
+    encoding: str
+
+
+def _sniff_layout(head: bytes, source: str, suffix_tab: bool) -> CsvLayout:
+    encoding = "utf-8"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(f"{source}: the file is empty (no header line)")
+    first_line = text.split("\n", 1)[0]
+    if suffix_tab:
+        delimiter = "\t"
+    else:
+        counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+        delimiter = max(counts, key=lambda d: (counts[d], d == ","))
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except (csv.Error, StopIteration) as exc:
+        raise InputError(f"{source}: cannot read the header line: {exc}") from None
+    if any("\ufffd" in name for name in header) or "\x00" in first_line:
+        raise InputError(
+            f"{source}: line 1: the header is not UTF-8 text",
+            hint="convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        )
+    return CsvLayout([h.strip() for h in header], delimiter, encoding)
+
+
+class Reader:
+    """Opens one Input: `columns` is its header; `batches(names)` streams those columns once."""
+
+    def __init__(self, item: Input) -> None:
+        self.item = item
+        self._stream: BinaryIO | None = None
+        if item.is_stdin:
+            self._open_stdin()
+        if item.format == "parquet":
+            self._open_parquet()
+        else:
+            self._open_csv()
+
+    # --- opening -------------------------------------------------------------------------
+    def _open_stdin(self) -> None:
+        raw = sys.stdin.buffer
+        head = raw.read(4)
+        if head.startswith(b"PAR1"):
+            self.item.format = "parquet"
+            self._parquet_buffer = pa.py_buffer(head + raw.read())
+            return
+        compression = next((c for m, c in _MAGIC.items() if head.startswith(m)), None)
+        stream: BinaryIO = io.BufferedReader(_Replay(head, raw), buffer_size=1 << 20)
+        if compression:
+            self.item.compression = compression
+            native = pa.CompressedInputStream(pa.PythonFile(stream, mode="r"), compression)
+            stream = io.BufferedReader(_NativeRaw(native), buffer_size=1 << 20)
+        self._stream = stream
+
+    def _open_parquet(self) -> None:
+        import pyarrow.parquet as pq
+
+        try:
+            if self.item.is_stdin:
+                self._parquet = pq.ParquetFile(pa.BufferReader(self._parquet_buffer))
+            else:
+                self._parquet = pq.ParquetFile(self.item.path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: not a readable Parquet file ({exc})") from None
+        self.columns = list(self._parquet.schema_arrow.names)
+
+    def _raw_csv(self) -> BinaryIO:
+        if self._stream is not None:
+            return self._stream
+        return pa.input_stream(self.item.path, compression=self.item.compression)
+
+    def _open_csv(self) -> None:
+        stream = self._raw_csv()
+        head = b""
+        try:
+            while len(head) < _HEAD_LIMIT:
+                chunk = stream.read(65_536 if not head else len(head))
+                head += chunk
+                if not chunk or _has_complete_line(head):
+                    break
+        except (OSError, EOFError, pa.ArrowInvalid) as exc:
+            raise InputError(f"{self.item.path}: cannot read: {exc}") from None
+        if self.item.is_stdin:
+            self._stream = io.BufferedReader(_Replay(head, stream), buffer_size=1 << 20)
+        else:
+            stream.close()
+        suffix_tab = self.item.path.lower().removesuffix(".gz").endswith(".tsv")
+        self.layout = _sniff_layout(head, self.item.path, suffix_tab)
+        self.columns = self.layout.columns
+
+    # --- reading -------------------------------------------------------------------------
+    def batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        """The named columns, batch by batch; every CSV column arrives as text."""
+        if self.item.format == "parquet":
+            yield from self._parquet_batches(names)
+        else:
+            yield from self._csv_batches(names)
+
+    def _parquet_batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self._parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(names)):
+                self.item.rows += batch.num_rows
+                yield batch
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+
+    def _csv_batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        import pyarrow.csv as pcsv
+
+        layout = self.layout
+        read = pcsv.ReadOptions(
+            use_threads=False, block_size=CSV_BLOCK, encoding=layout.encoding
+        )
+        parse = pcsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True)
+        # Text for every column read: no inference from the first block, and "NA" stays a
+        # value (it is a region, not a null); missing spellings are the parsers' business.
+        convert = pcsv.ConvertOptions(
+            include_columns=list(names),
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=True,
+            null_values=[""],
+        )
+        try:
+            reader = pcsv.open_csv(
+                self._raw_csv(), read_options=read, parse_options=parse, convert_options=convert
+            )
+            for batch in reader:
+                self.item.rows += batch.num_rows
+                yield batch
+        except pa.ArrowInvalid as exc:
+            raise _csv_error(self.item.path, str(exc)) from None
+        except (OSError, EOFError) as exc:
+            raise InputError(f"{self.item.path}: cannot read: {exc}") from None
+
+
+class _NativeRaw(io.RawIOBase):
+    def __init__(self, native) -> None:
+        self._native = native
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._native.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _has_complete_line(head: bytes) -> bool:
+    """True once the header record has ended: a newline with an even number of quotes before."""
+    quotes = 0
+    for line in head.split(b"\n")[:-1]:
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            return True
+    return False
+
+
+_ROW = re.compile(r"Row #(\d+): (.*)$", re.S)
+
+
+def _csv_error(path: str, message: str) -> InputError:
+    match = _ROW.search(message)
+    if match:
+        row = int(match.group(1)) - 1  # pyarrow counts the header as row 1
+        detail = match.group(2).strip()
+        got = re.match(r"Expected (\d+) columns, got (\d+): (.*)", detail, re.S)
+        if got:
+            detail = f"expected {got.group(1)} fields, found {got.group(2)}: {shorten(got.group(3))}"
+        return InputError(
+            f"{path}: row {row}: {detail}", hint="fix the line, or drop it from the file"
+        )
+    if "invalid UTF8" in message or "UTF-8" in message or "utf8" in message.lower():
+        return InputError(
+            f"{path}: the data is not UTF-8 text ({message.strip()[:120]})",
+            hint="convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+        )
+    return InputError(f"{path}: cannot parse CSV: {message.strip()[:200]}")

@@ -1,0 +1,176 @@
+"""Turn raw columns of any type (CSV strings, Parquet ints, floats, timestamps) into numpy values
+plus missing / invalid masks, vectorised. Nothing here raises on bad data: it is counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Spellings that mean "no answer" in exports (exact match after trimming white space).
+MISSING_SPELLINGS = ("", "NA", "N/A", "n/a", "na", "NULL", "null", "None", "NaN", "nan", "-")
+
+_NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_ISO_TIME_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
+    r"(Z|z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+_ZONE_RE = r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One column parsed: `values` is meaningful only where neither mask is set."""
+
+    values: np.ndarray
+    missing: np.ndarray
+    invalid: np.ndarray
+
+    @property
+    def valid(self) -> np.ndarray:
+        return ~(self.missing | self.invalid)
+
+
+def _np(arr: pa.Array) -> np.ndarray:
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _null_mask(arr: pa.Array) -> np.ndarray:
+    if arr.null_count == 0:
+        return np.zeros(len(arr), dtype=bool)
+    return _np(arr.is_null())
+
+
+def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    return arr
+
+
+def _missing_strings(trimmed: pa.Array) -> np.ndarray:
+    missing = pc.is_in(trimmed, value_set=pa.array(MISSING_SPELLINGS, pa.string()))
+    return _np(pc.or_kleene(missing, trimmed.is_null()).fill_null(True))
+
+
+def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """Any column as float64. Non-numbers are invalid; NaN and null are missing; ±inf invalid."""
+    arr = _plain(arr)
+    kind = arr.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        values = _np(pc.cast(arr, pa.float64()).fill_null(np.nan))
+        missing = np.isnan(values)
+        return Parsed(values, missing, np.isinf(values))
+    if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind):
+        missing = _null_mask(arr)
+        return Parsed(np.zeros(len(arr)), missing, ~missing)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        arr = pc.cast(arr, pa.string())
+    trimmed = pc.utf8_trim_whitespace(arr)
+    missing = _missing_strings(trimmed)
+    try:  # fast path: every present value is a plain number
+        values = _np(pc.cast(trimmed, pa.float64()).fill_null(np.nan))
+        bad = ~missing & np.isnan(values)  # a literal NaN that was not a missing spelling
+    except pa.ArrowInvalid:
+        looks_numeric = pc.match_substring_regex(trimmed, _NUMBER_RE).fill_null(False)
+        cleaned = pc.if_else(looks_numeric, trimmed, pa.scalar(None, pa.string()))
+        values = _np(pc.cast(cleaned, pa.float64()).fill_null(np.nan))
+        bad = ~missing & ~_np(looks_numeric)
+    values = np.where(missing | bad, 0.0, values)
+    return Parsed(values, missing, bad | np.isinf(values))
+
+
+def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Parsed:
+    """Whole numbers in [low, high]; `9.0` is 9, while `9.5`, out-of-range and text are invalid."""
+    arr = _plain(arr)
+    if pa.types.is_integer(arr.type):
+        missing = _null_mask(arr)
+        values = _np(pc.cast(arr, pa.int64()).fill_null(0))
+        invalid = ~missing & ((values < low) | (values > high))
+        return Parsed(values, missing, invalid)
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        try:  # fast path for clean CSV columns: plain integers and empty cells only
+            ints = pc.cast(arr, pa.int64())
+        except pa.ArrowInvalid:
+            pass
+        else:
+            return parse_integers(ints, low, high)
+    number = parse_numbers(arr)
+    integral = np.floor(number.values) == number.values
+    ok = integral & (number.values >= low) & (number.values <= high)
+    invalid = number.invalid | (~number.missing & ~ok)
+    values = np.where(ok, number.values, 0).astype(np.int64)
+    return Parsed(values, number.missing, invalid)
+
+
+def _epoch_us(arr: pa.Array) -> np.ndarray:
+    """A timestamp or date array as int64 microseconds since the epoch (UTC)."""
+    if pa.types.is_date(arr.type):
+        arr = pc.cast(arr, pa.timestamp("us"))
+    elif arr.type.tz is not None:
+        arr = arr.cast(pa.timestamp(arr.type.unit, tz="UTC")).cast(pa.timestamp(arr.type.unit))
+    return _np(pc.cast(pc.cast(arr, pa.timestamp("us")), pa.int64()).fill_null(0))
+
+
+def _cast_times(strings: pa.Array) -> np.ndarray | None:
+    for kind in (pa.timestamp("us"), pa.timestamp("us", tz="UTC")):
+        try:
+            return _epoch_us(pc.cast(strings, kind))
+        except pa.ArrowInvalid:
+            continue
+    return None
+
+
+def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """ISO 8601 dates and timestamps, with or without an offset, as int64 µs since the epoch (UTC).
+
+    Naive values are taken as UTC. Text that is not an ISO date or time is invalid.
+    """
+    arr = _plain(arr)
+    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        missing = _null_mask(arr)
+        return Parsed(_epoch_us(arr), missing, np.zeros(len(arr), dtype=bool))
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        missing = _null_mask(arr)
+        return Parsed(np.zeros(len(arr), dtype=np.int64), missing, ~missing)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    missing = _missing_strings(trimmed)
+    present = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
+    values = _cast_times(present)
+    if values is not None:
+        return Parsed(values, missing, np.zeros(len(arr), dtype=bool))
+    # Mixed offsets or bad values: split zoned from naive, and parse what looks like ISO.
+    iso = _np(pc.match_substring_regex(present, _ISO_TIME_RE).fill_null(False))
+    zoned = _np(pc.match_substring_regex(present, _ZONE_RE).fill_null(False))
+    values = np.zeros(len(arr), dtype=np.int64)
+    invalid = ~missing & ~iso
+    null = pa.scalar(None, pa.string())
+    for part, kind in ((iso & ~zoned, pa.timestamp("us")), (iso & zoned, pa.timestamp("us", "UTC"))):
+        if not part.any():
+            continue
+        subset = pc.if_else(pa.array(part), present, null)
+        try:
+            values = np.where(part, _epoch_us(pc.cast(subset, kind)), values)
+        except pa.ArrowInvalid:  # impossible dates such as 2025-02-30: find them one by one
+            for i in np.flatnonzero(part):
+                parsed = _parse_one_time(present[i].as_py())
+                if parsed is None:
+                    invalid[i] = True
+                else:
+                    values[i] = parsed
+    return Parsed(values, missing, invalid)
+
+
+def _parse_one_time(text: str) -> int | None:
+    try:
+        stamp = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    return (stamp - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
