@@ -61,6 +61,7 @@ class Kpi(ABC, Generic[S]):
     title: ClassVar[str]
     roles: ClassVar[tuple[Role, ...]]
     unit: ClassVar[str] = "score"  # "score", "percent" or "seconds": how tables show values
+    decimals: ClassVar[int] = 1  # decimals shown in tables (JSON keeps full precision)
     time_aliases: ClassVar[tuple[str, ...]] = ("timestamp", "date", "time", "created_at")
     examples: ClassVar[tuple[str, ...]] = ()
 

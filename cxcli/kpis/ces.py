@@ -38,6 +38,7 @@ class Ces(ScoreKpi):
 
     name = "ces"
     title = "Customer Effort Score"
+    decimals = 2
     roles = (SCORE,)
     examples = (
         "cx ces survey.csv --score Effort",

@@ -1,0 +1,5 @@
+"""`python -m cxcli` runs the `cx` command."""
+
+from .cli import main
+
+main()

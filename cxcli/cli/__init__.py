@@ -1,0 +1,80 @@
+"""The `cx` command: one subcommand per registered KPI, plus `cx kpis`."""
+
+from __future__ import annotations
+
+import importlib.abc
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+
+app = typer.Typer(
+    name="cx",
+    help="Customer-experience KPIs (NPS, CSAT, CES, …) from CSV and Parquet exports.\n\n"
+    "Exit codes: 0 ok, 1 internal error (a bug), 2 usage error or bad input, "
+    "3 a --min/--max gate failed.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"cx {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Customer-experience KPIs from CSV and Parquet exports."""
+
+
+@app.command("kpis")
+def list_kpis() -> None:
+    """List the KPIs, their definitions and the columns they read."""
+    from ..registry import all_kpis
+
+    for name, cls in all_kpis().items():
+        roles = ", ".join(f"{r.option} ({r.default})" for r in cls.roles)
+        sys.stdout.write(f"{name:<12} {cls.title:<28} {roles}\n")
+
+
+def _register_kpi_commands() -> None:
+    from ..registry import all_kpis
+    from .kpis import _epilog, make_command
+
+    for name, cls in all_kpis().items():
+        app.command(name, epilog=_epilog(cls), no_args_is_help=True)(make_command(cls))
+
+
+_register_kpi_commands()
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """Keeps pandas out of a cx process. pyarrow imports pandas, when installed, on its first
+    conversion of a Python value (~0.4 s and ~40 MB per run); a failed import is pyarrow's
+    designed "pandas not installed" path, and no KPI command needs pandas."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r} (kept out of cx)", name=name)
+        return None
+
+
+def main() -> None:
+    """Console entry point."""
+    if not os.environ.get("CX_ALLOW_PANDAS") and "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
+    app()

@@ -1,0 +1,202 @@
+"""One command per registered KPI, built from its roles and options: a new KPI gets its
+command, its --help and every shared option without a line of CLI code."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Annotated, Any, get_type_hints
+
+import typer
+
+from ..errors import CxError, ExitCode
+from ..kpi import Kpi
+from ..periods import parse_date
+from ..render import Format
+from .options import COLUMNS, OPTIONS, _param, common_parameters
+
+
+def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
+    params = []
+    for role in kpi_cls.roles:
+        aliases = ", ".join(role.aliases)
+        help_text = f"Column of {role.help} (default: {role.default}"
+        help_text += f", or one of: {aliases})" if aliases else ")"
+        params.append(
+            _param(
+                role.name,
+                Annotated[
+                    str | None,
+                    typer.Option(
+                        role.option, metavar="COL", help=help_text, rich_help_panel=COLUMNS
+                    ),
+                ],
+                None,
+            )
+        )
+    return params
+
+
+def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
+    hints = get_type_hints(kpi_cls)
+    params = []
+    for f in dataclasses.fields(kpi_cls):
+        kind = hints[f.name]
+        help_text = f.metadata.get("help", "")
+        choices = f.metadata.get("choices")
+        if choices:
+            help_text += f" ({', '.join(choices)})"
+        flag = "--" + f.name.replace("_", "-")
+        info = typer.Option(flag, help=help_text, rich_help_panel=OPTIONS)
+        params.append(_param(f.name, Annotated[kind, info], f.default))
+    return params
+
+
+def _epilog(kpi_cls: type[Kpi]) -> str:
+    lines = "\n\n".join(f"  $ {example}" for example in kpi_cls.examples)
+    return f"Examples:\n\n{lines}"
+
+
+def make_command(kpi_cls: type[Kpi]) -> Callable[..., None]:
+    """A Typer command function whose signature is the KPI's roles, options and the shared
+    options."""
+    files = inspect.Parameter(
+        "files",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        annotation=Annotated[
+            list[str] | None,
+            typer.Argument(
+                metavar="FILE...",
+                help="CSV or Parquet files, globs, directories, or - for stdin.",
+                show_default=False,
+            ),
+        ],
+        default=None,
+    )
+    roles = role_parameters(kpi_cls)
+    options = option_parameters(kpi_cls)
+    params = [files, *roles, *options, *common_parameters()]
+    role_names = [p.name for p in roles]
+    option_names = [p.name for p in options]
+
+    def command(**kwargs: Any) -> None:
+        execute(kpi_cls, kwargs, role_names, option_names)
+
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = kpi_cls.name
+    command.__doc__ = inspect.getdoc(kpi_cls)
+    return command
+
+
+def execute(
+    kpi_cls: type[Kpi], kwargs: dict[str, Any], role_names: list[str], option_names: list[str]
+) -> None:
+    """Run one KPI command: errors become one line on stderr and an exit code."""
+    debug = kwargs["debug"] or bool(os.environ.get("CX_DEBUG"))
+    try:
+        code = _run(kpi_cls, kwargs, role_names, option_names)
+    except CxError as exc:
+        if debug:
+            raise
+        _error(f"cx {kpi_cls.name}: error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        raise typer.Exit(ExitCode.OK) from None
+    except Exception as exc:  # a bug: say so in one line unless --debug asks for more
+        if debug:
+            traceback.print_exc()
+        else:
+            _error(
+                f"cx {kpi_cls.name}: internal error: {type(exc).__name__}: {str(exc)[:200]}\n"
+                "  this is a bug; run again with --debug for the traceback and report it"
+            )
+        raise typer.Exit(ExitCode.INTERNAL) from None
+    if code:
+        raise typer.Exit(code)
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _quiet_broken_pipe() -> None:
+    # The reader went away (`cx … | head`): stop quietly, and keep Python from complaining
+    # about the unflushed stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _run(
+    kpi_cls: type[Kpi], kw: dict[str, Any], role_names: list[str], option_names: list[str]
+) -> int:
+    from ..engine import Query, run
+    from ..render import render
+    from ..report import Gate
+
+    quiet = kw["quiet"]
+
+    def notice(message: str) -> None:
+        if not quiet:
+            _error(f"cx {kpi_cls.name}: {message}")
+
+    kpi = kpi_cls(**{name: kw[name] for name in option_names})
+    query = Query(
+        columns={name: kw[name] for name in role_names},
+        by=tuple(kw["by"] or ()),
+        period=kw["period"],
+        time=kw["time"],
+        since=parse_date(kw["since"], "--since") if kw["since"] else None,
+        until=parse_date(kw["until"], "--until") if kw["until"] else None,
+        where=kw["where"],
+        confidence=kw["confidence"],
+        strict=kw["strict"],
+    )
+    fmt = _choose_format(kw["format"], kw["output"])
+    gate = Gate(kw["min"], kw["max"], str(kw["gate_on"]), kw["gate_groups"])
+    report = run(kpi, kw["files"] or [], query, notice=notice)
+    if gate.active:
+        report.gate = gate.check(report.overall, report.groups)
+    if kw["output"]:
+        import io
+
+        from ..output import write_atomic
+
+        buffer = io.StringIO()
+        render(report, fmt, buffer)
+        write_atomic(kw["output"], buffer.getvalue())
+        notice(f"wrote {kw['output']}")
+    else:
+        color = fmt is Format.TABLE and _stdout_color()
+        render(report, fmt, sys.stdout, color=color)
+        sys.stdout.flush()
+    if report.gate and not report.gate["passed"]:
+        for failure in report.gate["failures"]:
+            where = "" if failure["key"] is None else f" {failure['key']}"
+            _error(f"cx {kpi_cls.name}: gate failed{where}: {failure['reason']}")
+        return ExitCode.GATE_FAILED
+    return ExitCode.OK
+
+
+def _choose_format(fmt: Format | None, output: str | None) -> Format:
+    if fmt is not None:
+        return fmt
+    if output:
+        return Format.from_suffix(output) or Format.JSON
+    return Format.TABLE if sys.stdout.isatty() else Format.JSON
+
+
+def _stdout_color() -> bool:
+    return (
+        sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
+    )

@@ -1,0 +1,208 @@
+"""Options every KPI command shares, as typed parameters for the command factory."""
+
+from __future__ import annotations
+
+import inspect
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from ..periods import Period
+from ..render import Format
+
+ROWS = "Rows and groups"
+OUTPUT = "Output and gates"
+COLUMNS = "Columns"
+OPTIONS = "KPI options"
+
+
+class GateOn(StrEnum):
+    """What a --min / --max gate compares."""
+
+    VALUE = "value"
+    INTERVAL = "interval"
+
+
+def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+def common_parameters() -> list[inspect.Parameter]:
+    """Rows, grouping, output and gate options, in the order --help lists them."""
+    opt = typer.Option
+    return [
+        _param(
+            "by",
+            Annotated[
+                list[str] | None,
+                opt(
+                    "--by",
+                    metavar="COL",
+                    help="One result per value of COL (repeatable).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "period",
+            Annotated[
+                Period | None,
+                opt(help="One result per calendar period (ISO weeks).", rich_help_panel=ROWS),
+            ],
+            None,
+        ),
+        _param(
+            "time",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="COL",
+                    help="Time column for --period/--since/--until (default: found by name).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "since",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="DATE",
+                    help="Keep rows at or after DATE (2025-01-31, -30d, -12w, -6m, -1y).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "until",
+            Annotated[
+                str | None,
+                opt(metavar="DATE", help="Keep rows before DATE.", rich_help_panel=ROWS),
+            ],
+            None,
+        ),
+        _param(
+            "where",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="EXPR",
+                    help="Row filter, e.g. \"Channel = 'email' and Score >= 7\", "
+                    "\"Region in ('EMEA','NA')\", \"Agent is not null\".",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "strict",
+            Annotated[
+                bool,
+                opt(
+                    "--strict",
+                    help="Invalid values are an error (exit 2), not counted.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            False,
+        ),
+        _param(
+            "confidence",
+            Annotated[
+                float,
+                opt(metavar="LEVEL", help="Confidence level of intervals and tests.",
+                    rich_help_panel=OUTPUT),
+            ],
+            0.95,
+        ),
+        _param(
+            "format",
+            Annotated[
+                Format | None,
+                opt(
+                    "--format",
+                    "-f",
+                    envvar="CX_FORMAT",
+                    help="Output format (default: table on a terminal, json otherwise, or from "
+                    "--output's suffix).",
+                    show_default=False,
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "output",
+            Annotated[
+                str | None,
+                opt(
+                    "--output",
+                    "-o",
+                    metavar="PATH",
+                    help="Write the report to PATH atomically instead of stdout.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "min",
+            Annotated[
+                float | None,
+                opt("--min", metavar="X", help="Exit 3 when the value is below X.",
+                    rich_help_panel=OUTPUT),
+            ],
+            None,
+        ),
+        _param(
+            "max",
+            Annotated[
+                float | None,
+                opt("--max", metavar="X", help="Exit 3 when the value is above X.",
+                    rich_help_panel=OUTPUT),
+            ],
+            None,
+        ),
+        _param(
+            "gate_on",
+            Annotated[
+                GateOn,
+                opt(
+                    help="interval: fail only when the whole confidence interval misses.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            GateOn.VALUE,
+        ),
+        _param(
+            "gate_groups",
+            Annotated[
+                bool,
+                opt("--gate-groups", help="Apply --min/--max to every group too.",
+                    rich_help_panel=OUTPUT),
+            ],
+            False,
+        ),
+        _param(
+            "quiet",
+            Annotated[
+                bool, opt("--quiet", "-q", help="Only errors on stderr.", rich_help_panel=OUTPUT)
+            ],
+            False,
+        ),
+        _param(
+            "debug",
+            Annotated[
+                bool,
+                opt("--debug", help="Show tracebacks (may print data values).",
+                    rich_help_panel=OUTPUT),
+            ],
+            False,
+        ),
+    ]

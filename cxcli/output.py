@@ -1,0 +1,42 @@
+"""Writing reports atomically: a temporary file in the destination folder, fsync, rename.
+A crash or a full disk leaves either the previous file or the complete new one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import CxError
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Replace `path` with `text` in one step (readers never see a partial file)."""
+    dest = Path(path)
+    folder = dest.parent if str(dest.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

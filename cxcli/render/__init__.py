@@ -1,0 +1,50 @@
+"""Renderers: a `Report` in, text out. They format; they compute nothing."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TextIO
+
+from ..report import Report
+
+
+class Format(StrEnum):
+    """Output formats of every KPI command."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+    @classmethod
+    def from_suffix(cls, path: str) -> Format | None:
+        suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        return {
+            "json": cls.JSON,
+            "csv": cls.CSV,
+            "md": cls.MARKDOWN,
+            "markdown": cls.MARKDOWN,
+            "txt": cls.TABLE,
+        }.get(suffix)
+
+
+def render(report: Report, fmt: Format, out: TextIO, *, color: bool = False) -> None:
+    """Write `report` to `out` in `fmt`."""
+    if fmt is Format.JSON:
+        from .json import render_json
+
+        out.write(render_json(report))
+    elif fmt is Format.CSV:
+        from .csv import render_csv
+
+        out.write(render_csv(report))
+    elif fmt is Format.MARKDOWN:
+        from .markdown import render_markdown
+
+        out.write(render_markdown(report))
+    elif fmt is Format.TABLE:
+        from .table import render_table
+
+        render_table(report, out, color=color)
+    else:  # pragma: no cover - the enum is exhaustive (tested)
+        raise AssertionError(fmt)

@@ -1,0 +1,46 @@
+"""Markdown: a heading, the headline with its interval, data quality, and the groups table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..report import Report
+from .flat import safe_cell
+from .text import change_text, fmt_ci, fmt_value, quality_text
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Report) -> str:
+    data = report.to_dict()
+    kpi = report.kpi
+    lines = [f"## {data['title']} (`{data['definition']}`)", ""]
+    value = fmt_value(kpi, data["value"])
+    lines.append(f"**{value}** {fmt_ci(kpi, data['ci'])} · n = {data['n']:,}")
+    lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
+    for note in data["notes"]:
+        lines.append(f"> {note}")
+    if data["groups"]:
+        keys = list(data["groups"][0]["key"])
+        has_change = any("change" in g for g in data["groups"])
+        header = [*keys, "value", "interval", "n", "missing", "invalid"]
+        if has_change:
+            header.append("change")
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for group in data["groups"]:
+            cells = [safe_cell(group["key"][k]) for k in keys]
+            cells += [
+                fmt_value(kpi, group["value"]),
+                fmt_ci(kpi, group["ci"]),
+                f"{group['n']:,}",
+                str(group["quality"]["missing"]),
+                str(group["quality"]["invalid"]),
+            ]
+            if has_change:
+                cells.append(change_text(kpi, group.get("change")))
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,174 @@
+"""The terminal view (rich): headline with interval, distribution bars, data quality, groups
+with change flags, and a sparkline trend per segment for period series."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..report import Report
+from .text import change_text, fmt_ci, fmt_value, quality_text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPARKS = "▁▂▃▄▅▆▇█"
+_BAR = 30
+
+
+def clean(value: Any, missing: str = "(missing)") -> Text:
+    """Data as inert text: no rich markup, no terminal control sequences."""
+    if value is None:
+        return Text(missing, style="dim")
+    return Text(_CONTROL.sub("\ufffd", str(value)))
+
+
+def _bar(share: float | None, style: str) -> Text:
+    width = 0 if share is None else round(share / 100 * _BAR)
+    return Text("█" * width, style=style)
+
+
+def sparkline(values: list[float | None]) -> str:
+    present = [v for v in values if v is not None]
+    if not present:
+        return ""
+    low, high = min(present), max(present)
+    span = (high - low) or 1.0
+    return "".join(
+        " " if v is None else _SPARKS[round((v - low) / span * (len(_SPARKS) - 1))] for v in values
+    )
+
+
+def _distribution(data: dict[str, Any]) -> Table:
+    details = data["details"]
+    grid = Table.grid(padding=(0, 2))
+    if "pct_promoters" in details:
+        rows = [
+            ("Promoters (9-10)", "promoters", "green"),
+            ("Passives (7-8)", "passives", "yellow"),
+            ("Detractors (0-6)", "detractors", "red"),
+        ]
+        for label, name, style in rows:
+            share = details[f"pct_{name}"]
+            grid.add_row(
+                label,
+                f"{details[name]:>7,}",
+                "" if share is None else f"{share:5.1f}%",
+                _bar(share, style),
+            )
+        return grid
+    counts = details.get("distribution") or {}
+    total = sum(counts.values())
+    for score, count in counts.items():
+        share = 100 * count / total if total else None
+        grid.add_row(
+            f"score {score}",
+            f"{count:>7,}",
+            "" if share is None else f"{share:5.1f}%",
+            _bar(share, "cyan"),
+        )
+    return grid
+
+
+def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        color_system="auto" if color else None,
+        width=max(100, Console().width) if color else 100,
+        highlight=False,
+        emoji=False,
+    )
+    kpi = report.kpi
+    data = report.to_dict()
+    headline = Text()
+    headline.append(f"{data['title']} ", style="bold")
+    headline.append(f"({data['definition']})", style="dim")
+    console.print(headline)
+    value = Text(fmt_value(kpi, data["value"]), style="bold cyan")
+    if data["ci"]:
+        level = round(data["ci"]["level"] * 100, 1)
+        value.append(f"   {level:g}% CI {fmt_ci(kpi, data['ci'])}", style="")
+    value.append(f"   n = {data['n']:,}")
+    console.print(value)
+    console.print()
+    console.print(_distribution(data))
+    console.print()
+    console.print(Text("Data quality: ", style="bold").append(clean(quality_text(data["quality"]))))
+    for note in data["notes"]:
+        console.print(Text("note: ", style="yellow").append(clean(note)))
+    if data["groups"]:
+        console.print()
+        console.print(_groups_table(report, data))
+        if data["params"].get("period"):
+            trend = _trend_table(report, data)
+            if trend is not None:
+                console.print(trend)
+
+
+def _groups_table(report: Report, data: dict[str, Any]) -> Table:
+    kpi = report.kpi
+    keys = list(data["groups"][0]["key"])
+    has_change = any("change" in g for g in data["groups"])
+    table = Table(show_edge=False, header_style="bold")
+    for key in keys:
+        table.add_column(key)
+    table.add_column("value", justify="right")
+    table.add_column("interval", justify="right")
+    table.add_column("n", justify="right")
+    if has_change:
+        table.add_column("change")
+    table.add_column("missing / invalid", justify="right")
+    for group in data["groups"]:
+        cells: list[Any] = [
+            clean(group["key"][k], "(no valid time)" if k == "period" else "(missing)")
+            for k in keys
+        ]
+        cells += [
+            Text(fmt_value(kpi, group["value"]), style="bold"),
+            fmt_ci(kpi, group["ci"]),
+            f"{group['n']:,}",
+        ]
+        if has_change:
+            change = group.get("change")
+            text = change_text(kpi, change)
+            style = ""
+            if change and change.get("significant") and change.get("delta"):
+                improved = (change["delta"] > 0) == kpi.higher_is_better
+                style = "green" if improved else "red"
+            cells.append(Text(text, style=style))
+        quality = group["quality"]
+        cells.append(f"{quality['missing']:,} / {quality['invalid']:,}")
+        table.add_row(*cells)
+    return table
+
+
+def _trend_table(report: Report, data: dict[str, Any]) -> Table | None:
+    by = data["params"].get("by") or []
+    series: dict[tuple, list[tuple[str, float | None]]] = {}
+    for group in data["groups"]:
+        if group["key"]["period"] is None:
+            continue
+        segment = tuple(group["key"][k] for k in by)
+        series.setdefault(segment, []).append((group["key"]["period"], group["value"]))
+    if not series:
+        return None
+    table = Table(show_edge=False, header_style="bold", title="Trend", title_justify="left")
+    for key in by:
+        table.add_column(key)
+    table.add_column("periods")
+    table.add_column("trend")
+    table.add_column("first → last", justify="right")
+    for segment, points in series.items():
+        values = [v for _, v in points]
+        first, last = points[0], points[-1]
+        table.add_row(
+            *[clean(s) for s in segment],
+            f"{first[0]} … {last[0]}" if len(points) > 1 else first[0],
+            sparkline(values),
+            f"{fmt_value(report.kpi, first[1])} → {fmt_value(report.kpi, last[1])}",
+        )
+    return table
