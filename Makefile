@@ -14,8 +14,9 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements-dev.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
-	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements-dev.lock
+	$(UV) pip sync --quiet --compile-bytecode --python $(VENV)/bin/python requirements-dev.lock
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	$(VENV)/bin/python -m compileall -q cxcli
 	@touch $(STAMP)
 
 # Re-pin every dependency (hashes included) after editing pyproject.toml.

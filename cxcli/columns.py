@@ -14,9 +14,7 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
-def find_column(
-    wanted: str, available: Sequence[str], *, source: str, option: str
-) -> str:
+def find_column(wanted: str, available: Sequence[str], *, source: str, option: str) -> str:
     """A column named by the user: the exact name, else the one name equal after normalising."""
     if wanted in available:
         return wanted
@@ -38,14 +36,13 @@ def detect_column(
     by_norm: dict[str, list[str]] = {}
     for column in available:
         by_norm.setdefault(normalise(column), []).append(column)
-    default = by_norm.get(normalise(role.default), [])
-    if len(default) == 1:
-        return default[0]
-    names = aliases if aliases is not None else role.aliases
-    found = [c for alias in names for c in by_norm.get(normalise(alias), [])]
-    found = list(dict.fromkeys(found))
-    if len(found) == 1:
-        return found[0]
+    names = [role.default, *(aliases if aliases is not None else role.aliases)]
+    for candidates in ([role.default], names):
+        found = [c for alias in candidates for c in by_norm.get(normalise(alias), [])]
+        check_duplicates(available, found, source)
+        found = list(dict.fromkeys(found))
+        if len(found) == 1:
+            return found[0]
     if len(found) > 1:
         listed = ", ".join(repr(c) for c in found)
         raise InputError(

@@ -1,8 +1,8 @@
 """The one pipeline every KPI runs through:
 
-    inputs → batches (only the columns needed) → --where / --since / --until
-           → KPI parse (values + missing/invalid) → groups (--by, --period)
-           → update partial states → merge → finalize → Report
+inputs → batches (only the columns needed) → --where / --since / --until
+       → KPI parse (values + missing/invalid) → groups (--by, --period)
+       → update partial states → merge → finalize → Report
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ class _Accumulator:
         which = np.argmax(invalid_roles[:, picked], axis=0)
         out = []
         for i, w in zip(picked, which, strict=True):
-            role, column = self.checked[int(w)]
+            _, column = self.checked[int(w)]
             raw = batch.column(column)[int(i)].as_py()
             out.append(
                 {"row": int(rows[i]) + 1, "column": column, "value": _short(raw), "file": item.path}
@@ -326,6 +326,4 @@ def run(
         notes.append("the input has no data rows")
     elif overall.quality.rows == 0:
         notes.append("every row was filtered out")
-    return Report(
-        kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes
-    )
+    return Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)

@@ -12,12 +12,13 @@ import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-import numpy as np
-import pyarrow as pa
+if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts fast
+    import numpy as np
+    import pyarrow as pa
 
-from .values import Parsed
+    from .values import Parsed
 
 S = TypeVar("S")
 
@@ -85,6 +86,8 @@ class Kpi(ABC, Generic[S]):
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
         """(missing, invalid) per row; by default a row is invalid if any role is, else missing
         if any role is missing."""
+        import numpy as np
+
         invalid = np.logical_or.reduce([p.invalid for p in parsed.values()])
         missing = np.logical_or.reduce([p.missing for p in parsed.values()]) & ~invalid
         return missing, invalid
@@ -101,6 +104,8 @@ class Kpi(ABC, Generic[S]):
         self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
     ) -> list[S]:
         """One state per group id in [0, n_groups); override with a vectorised version."""
+        import numpy as np
+
         order = np.argsort(group_ids, kind="stable")
         bounds = np.searchsorted(group_ids[order], np.arange(n_groups + 1))
         states = []
@@ -134,6 +139,8 @@ class Kpi(ABC, Generic[S]):
 
 def _as_array(values: pa.Array | Sequence[Any]) -> pa.Array:
     """An arrow array from a Python list; mixed types become text, as in a CSV file."""
+    import pyarrow as pa
+
     if isinstance(values, pa.Array):
         return values
     try:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 US_PER_DAY = 86_400_000_000
 _EPOCH = dt.date(1970, 1, 1)
@@ -28,6 +30,8 @@ class Period(StrEnum):
 
 def period_codes(epoch_us: np.ndarray, period: Period) -> np.ndarray:
     """An int64 code per timestamp, increasing with time; `period_label` turns a code into text."""
+    import numpy as np
+
     days = np.floor_divide(epoch_us, US_PER_DAY)
     if period is Period.DAY:
         return days
@@ -60,7 +64,7 @@ _RELATIVE = re.compile(r"^-(\d{1,5})([dwmy])$")
 
 
 def parse_date(text: str, option: str, today: dt.date | None = None) -> int:
-    """An ISO date or timestamp, or a relative `-30d` / `-12w` / `-6m` / `-1y`, as epoch µs (UTC)."""
+    """An ISO date or timestamp, or a relative -30d / -12w / -6m / -1y, as epoch µs (UTC)."""
     text = text.strip()
     today = today or dt.datetime.now(dt.UTC).date()
     match = _RELATIVE.match(text)

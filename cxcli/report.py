@@ -40,7 +40,9 @@ class Quality:
 
     def merge(self, other: Quality) -> Quality:
         merged = Quality(limit=self.limit)
-        merged.add(self.used + other.used, self.missing + other.missing, self.invalid + other.invalid)
+        merged.add(
+            self.used + other.used, self.missing + other.missing, self.invalid + other.invalid
+        )
         merged.add_examples(self.examples + other.examples)
         return merged
 
@@ -71,9 +73,7 @@ class Result:
         e = self.estimate
         out["value"] = e.value
         out["n"] = e.n
-        out["ci"] = (
-            None if e.ci is None else {"level": confidence, "low": e.ci[0], "high": e.ci[1]}
-        )
+        out["ci"] = None if e.ci is None else {"level": confidence, "low": e.ci[0], "high": e.ci[1]}
         out["details"] = dict(e.details)
         out["quality"] = self.quality.to_dict()
         if self.has_change:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import glob
 import io
-import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
@@ -251,9 +250,7 @@ class Reader:
         import pyarrow.csv as pcsv
 
         layout = self.layout
-        read = pcsv.ReadOptions(
-            use_threads=False, block_size=CSV_BLOCK, encoding=layout.encoding
-        )
+        read = pcsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK, encoding=layout.encoding)
         parse = pcsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True)
         # Text for every column read: no inference from the first block, and "NA" stays a
         # value (it is a region, not a null); missing spellings are the parsers' business.
@@ -309,7 +306,9 @@ def _csv_error(path: str, message: str) -> InputError:
         detail = match.group(2).strip()
         got = re.match(r"Expected (\d+) columns, got (\d+): (.*)", detail, re.S)
         if got:
-            detail = f"expected {got.group(1)} fields, found {got.group(2)}: {shorten(got.group(3))}"
+            detail = (
+                f"expected {got.group(1)} fields, found {got.group(2)}: {shorten(got.group(3))}"
+            )
         return InputError(
             f"{path}: row {row}: {detail}", hint="fix the line, or drop it from the file"
         )

@@ -150,7 +150,10 @@ def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     values = np.zeros(len(arr), dtype=np.int64)
     invalid = ~missing & ~iso
     null = pa.scalar(None, pa.string())
-    for part, kind in ((iso & ~zoned, pa.timestamp("us")), (iso & zoned, pa.timestamp("us", "UTC"))):
+    for part, kind in (
+        (iso & ~zoned, pa.timestamp("us")),
+        (iso & zoned, pa.timestamp("us", "UTC")),
+    ):
         if not part.any():
             continue
         subset = pc.if_else(pa.array(part), present, null)

@@ -377,8 +377,6 @@ def _in_list(node: InList, columns, n: int) -> Truth:
         if isinstance(text, pa.Scalar):
             text = pa.array([text.as_py()] * n, pa.string())
         known = ~text.is_null().to_numpy(zero_copy_only=False)
-        hit = pc.is_in(text, value_set=pa.array(texts, pa.string())).to_numpy(
-            zero_copy_only=False
-        )
+        hit = pc.is_in(text, value_set=pa.array(texts, pa.string())).to_numpy(zero_copy_only=False)
     true, false = known & hit, known & ~hit
     return (false, true) if node.negated else (true, false)

@@ -49,9 +49,7 @@ def survey_chunk(rng: np.random.Generator, start: int, rows: int) -> dict[str, n
     effort = np.clip(np.rint(1 + (latent + rng.normal(0, 1.5, rows)) / 1.7), 1, 7).astype(int)
     stamp = np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]")
     comment_pick = rng.random(rows)
-    comment = np.where(
-        comment_pick < 0.35, COMMENTS[rng.integers(0, len(COMMENTS), rows)], ""
-    )
+    comment = np.where(comment_pick < 0.35, COMMENTS[rng.integers(0, len(COMMENTS), rows)], "")
     return {
         "Response ID": np.arange(start + 1, start + rows + 1),
         "Submitted At": np.char.add(np.datetime_as_string(stamp, unit="s"), "Z"),
@@ -78,8 +76,9 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["Response ID", "Submitted At", "Region", "Channel", "LTR", "Sat",
-                         "Effort", "Comment"])
+        writer.writerow(
+            ["Response ID", "Submitted At", "Region", "Channel", "LTR", "Sat", "Effort", "Comment"]
+        )
         for start in range(0, rows, CHUNK):
             chunk = survey_chunk(rng, start, min(CHUNK, rows - start))
             for name in ("LTR", "Sat", "Effort"):

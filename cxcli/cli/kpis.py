@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Annotated, Any, get_type_hints
+from typing import Annotated, Any
 
 import typer
 
@@ -41,11 +41,16 @@ def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     return params
 
 
+_OPTION_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "None": None}
+
+
 def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
-    hints = get_type_hints(kpi_cls)
     params = []
     for f in dataclasses.fields(kpi_cls):
-        kind = hints[f.name]
+        # Option fields use only builtin types; annotations are strings (PEP 563).
+        kind = (
+            eval(f.type, {"__builtins__": {}}, _OPTION_TYPES) if isinstance(f.type, str) else f.type
+        )
         help_text = f.metadata.get("help", "")
         choices = f.metadata.get("choices")
         if choices:
@@ -196,7 +201,5 @@ def _choose_format(fmt: Format | None, output: str | None) -> Format:
 
 def _stdout_color() -> bool:
     return (
-        sys.stdout.isatty()
-        and not os.environ.get("NO_COLOR")
-        and os.environ.get("TERM") != "dumb"
+        sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
     )

@@ -116,8 +116,11 @@ def common_parameters() -> list[inspect.Parameter]:
             "confidence",
             Annotated[
                 float,
-                opt(metavar="LEVEL", help="Confidence level of intervals and tests.",
-                    rich_help_panel=OUTPUT),
+                opt(
+                    metavar="LEVEL",
+                    help="Confidence level of intervals and tests.",
+                    rich_help_panel=OUTPUT,
+                ),
             ],
             0.95,
         ),
@@ -155,8 +158,12 @@ def common_parameters() -> list[inspect.Parameter]:
             "min",
             Annotated[
                 float | None,
-                opt("--min", metavar="X", help="Exit 3 when the value is below X.",
-                    rich_help_panel=OUTPUT),
+                opt(
+                    "--min",
+                    metavar="X",
+                    help="Exit 3 when the value is below X.",
+                    rich_help_panel=OUTPUT,
+                ),
             ],
             None,
         ),
@@ -164,8 +171,12 @@ def common_parameters() -> list[inspect.Parameter]:
             "max",
             Annotated[
                 float | None,
-                opt("--max", metavar="X", help="Exit 3 when the value is above X.",
-                    rich_help_panel=OUTPUT),
+                opt(
+                    "--max",
+                    metavar="X",
+                    help="Exit 3 when the value is above X.",
+                    rich_help_panel=OUTPUT,
+                ),
             ],
             None,
         ),
@@ -184,8 +195,11 @@ def common_parameters() -> list[inspect.Parameter]:
             "gate_groups",
             Annotated[
                 bool,
-                opt("--gate-groups", help="Apply --min/--max to every group too.",
-                    rich_help_panel=OUTPUT),
+                opt(
+                    "--gate-groups",
+                    help="Apply --min/--max to every group too.",
+                    rich_help_panel=OUTPUT,
+                ),
             ],
             False,
         ),
@@ -200,8 +214,11 @@ def common_parameters() -> list[inspect.Parameter]:
             "debug",
             Annotated[
                 bool,
-                opt("--debug", help="Show tracebacks (may print data values).",
-                    rich_help_panel=OUTPUT),
+                opt(
+                    "--debug",
+                    help="Show tracebacks (may print data values).",
+                    rich_help_panel=OUTPUT,
+                ),
             ],
             False,
         ),

@@ -3,8 +3,8 @@
 CES = the mean score on a 1-7 (default) or 1-5 scale, higher = easier unless
 `--lower-is-easier`. Details: `pct_easy` (top-3-box on 1-7, top-2 on 1-5; bottom boxes when
 lower is easier), `pct_difficult` (the opposite boxes) and the effort index
-`pct_easy − pct_difficult`. Interval: Student t on the mean, kept within the scale; change between periods: Welch's
-t-test.
+`pct_easy − pct_difficult`. Interval: Student t on the mean, kept within the scale; change
+between periods: Welch's t-test.
 
 >>> Ces().compute({"score": [7, 6, 5, 2]}).value
 5.0
@@ -13,13 +13,15 @@ t-test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..kpi import Estimate, Role, option
 from ..registry import register
 from ..stats import mean_interval, welch_p
 from .histogram import ScoreKpi, parse_scale
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCALES = ("1-7", "1-5")
 

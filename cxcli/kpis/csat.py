@@ -12,14 +12,16 @@ between periods: a pooled two-proportion z-test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..kpi import Estimate, Role, option
 from ..registry import register
 from ..stats import two_proportion_p, wilson
 from .histogram import ScoreKpi, parse_scale
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCALES = ("1-5", "1-3", "1-7", "1-10", "0-10")
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
-import pyarrow as pa
+from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import UsageError
 from ..kpi import Kpi
-from ..values import Parsed, parse_integers
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..values import Parsed
 
 
 def parse_scale(text: str, allowed: tuple[str, ...], option: str = "--scale") -> tuple[int, int]:
@@ -28,7 +30,7 @@ def parse_scale(text: str, allowed: tuple[str, ...], option: str = "--scale") ->
 
 
 @dataclass(frozen=True)
-class ScoreKpi(Kpi[np.ndarray]):
+class ScoreKpi(Kpi["np.ndarray"]):
     """A KPI over one integer `score` column; the state is counts per score, low to high."""
 
     time_aliases: ClassVar[tuple[str, ...]] = (
@@ -47,20 +49,28 @@ class ScoreKpi(Kpi[np.ndarray]):
         raise NotImplementedError
 
     def parse(self, columns: Mapping[str, pa.Array]) -> dict[str, Parsed]:
+        from ..values import parse_integers
+
         low, high = self.bounds
         return {"score": parse_integers(columns["score"], low, high)}
 
     def init(self) -> np.ndarray:
+        import numpy as np
+
         low, high = self.bounds
         return np.zeros(high - low + 1, dtype=np.int64)
 
     def update(self, state: np.ndarray, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        import numpy as np
+
         low, _ = self.bounds
         return state + np.bincount(values["score"] - low, minlength=len(state))
 
     def update_groups(
         self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
     ) -> list[np.ndarray]:
+        import numpy as np
+
         low, high = self.bounds
         width = high - low + 1
         flat = np.bincount(group_ids * width + (values["score"] - low), minlength=n_groups * width)
@@ -75,6 +85,8 @@ class ScoreKpi(Kpi[np.ndarray]):
 
     def moments(self, state: np.ndarray) -> tuple[int, float | None, float | None]:
         """n, mean and sample standard deviation of the scores (None where undefined)."""
+        import numpy as np
+
         low, high = self.bounds
         scores = np.arange(low, high + 1, dtype=np.float64)
         n = int(state.sum())

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..kpi import Estimate, Role
 from ..registry import register
 from ..stats import nps_adjusted, nps_interval, two_sided_p_normal
 from .histogram import ScoreKpi
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCORE = Role(
     "score",

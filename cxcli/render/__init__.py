@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ..report import Report
+if TYPE_CHECKING:
+    from ..report import Report
 
 
 class Format(StrEnum):

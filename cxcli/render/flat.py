@@ -25,7 +25,7 @@ def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
     detail_names = [k for k, v in data["details"].items() if not isinstance(v, dict | list)]
     has_change = any("change" in g for g in data["groups"])
     header = ["kpi", "definition", "scope", *key_columns, "value", "n", "ci_low", "ci_high"]
-    header += detail_names + ["rows", "used", "missing", "invalid"]
+    header += [*detail_names, "rows", "used", "missing", "invalid"]
     if has_change:
         header += ["change_vs", "change_delta", "p_value", "significant"]
 

@@ -20,4 +20,6 @@ def _clean(value: Any) -> Any:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(_clean(report.to_dict()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(_clean(report.to_dict()), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )

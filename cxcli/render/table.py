@@ -72,6 +72,20 @@ def _distribution(data: dict[str, Any]) -> Table:
     return grid
 
 
+def _details_text(report: Report, data: dict[str, Any]) -> str:
+    """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
+    shown = {"promoters", "passives", "detractors"}
+    parts = []
+    for name, value in data["details"].items():
+        if name in shown or name.startswith("pct_promoters") or not isinstance(value, int | float):
+            continue
+        if name.startswith(("pct_pass", "pct_detr")):
+            continue
+        text = f"{value:,}" if isinstance(value, int) else f"{value:.{report.kpi.decimals + 1}f}"
+        parts.append(f"{name} {text}")
+    return " · ".join(parts)
+
+
 def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     console = Console(
         file=out,
@@ -96,6 +110,9 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     console.print(value)
     console.print()
     console.print(_distribution(data))
+    details = _details_text(report, data)
+    if details:
+        console.print(Text("Details: ", style="bold").append(details))
     console.print()
     console.print(Text("Data quality: ", style="bold").append(clean(quality_text(data["quality"]))))
     for note in data["notes"]:

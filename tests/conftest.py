@@ -1,0 +1,76 @@
+"""Shared fixtures: files written from Python data, and a `cx` runner that parses JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import settings
+from typer.testing import CliRunner
+
+from cxcli.cli import app
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.register_profile("long", max_examples=2000, deadline=None)
+settings.load_profile("default")
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def cx() -> Callable[..., Run]:
+    """Run `cx ARGS` in process, with stdout and stderr apart."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | bytes | None = None, env: dict | None = None) -> Run:
+        result = runner.invoke(
+            app, list(args), input=input, env={"NO_COLOR": "1", "COLUMNS": "120", **(env or {})}
+        )
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    lines = [",".join(header)]
+    lines += [",".join("" if v is None else str(v) for v in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    def write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.write_bytes(text.encode() if isinstance(text, str) else text)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_parquet(tmp_path: Path) -> Callable[..., Path]:
+    def write(name: str, columns: dict[str, pa.Array | list]) -> Path:
+        path = tmp_path / name
+        pq.write_table(pa.table(columns), path)
+        return path
+
+    return write

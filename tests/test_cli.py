@@ -1,0 +1,201 @@
+"""The `cx` command: outputs, exit codes, errors, stdin, gates and help."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE
+
+from cxcli import __version__
+from cxcli.registry import all_kpis
+
+SURVEY = str(SAMPLE / "survey.csv")
+PARQUET = str(SAMPLE / "survey.parquet")
+SMALL = "id,LTR,Region\n1,10,EMEA\n2,9,EMEA\n3,0,NA\n4,7,NA\n5,x,NA\n"
+
+
+def test_version(cx):
+    result = cx("--version")
+    assert result.exit_code == 0 and result.stdout == f"cx {__version__}\n"
+
+
+def test_json_is_the_default_off_a_terminal_and_stdout_holds_only_data(cx, write_csv):
+    result = cx("nps", str(write_csv("s.csv", SMALL)))
+    assert result.exit_code == 0
+    data = result.json  # the whole of stdout is one JSON document
+    assert data["value"] == 25.0 and data["n"] == 4
+    assert data["quality"] == {
+        "rows": 5,
+        "used": 4,
+        "missing": 0,
+        "invalid": 1,
+        "filtered_out": 0,
+        "invalid_examples": [
+            {"row": 5, "column": "LTR", "value": "x", "file": data["inputs"][0]["path"]}
+        ],
+    }
+    assert "using column 'LTR' for --score" in result.stderr
+
+
+def test_quiet_keeps_stderr_empty(cx, write_csv):
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "-q")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("fmt", "needle"),
+    [
+        ("table", "Net Promoter Score (nps.standard)"),
+        ("csv", "kpi,definition,scope,Region,value,n"),
+        ("markdown", "## Net Promoter Score (`nps.standard`)"),
+        ("json", '"schema_version": 1'),
+    ],
+)
+def test_formats(cx, write_csv, fmt, needle):
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "--by", "Region", "-f", fmt)
+    assert result.exit_code == 0 and needle in result.stdout
+    assert "\x1b[" not in result.stdout  # NO_COLOR and not a terminal: no escape codes
+
+
+def test_format_from_environment(cx, write_csv):
+    result = cx("nps", str(write_csv("s.csv", SMALL)), env={"CX_FORMAT": "csv"})
+    assert result.stdout.startswith("kpi,definition")
+
+
+def test_output_file_is_written_atomically_with_format_from_suffix(cx, write_csv, tmp_path):
+    out = tmp_path / "report.md"
+    out.write_text("previous")
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert out.read_text().startswith("## Net Promoter Score")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_unwritable_output_is_exit_2_and_keeps_nothing_half_written(cx, write_csv, tmp_path):
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "-o", str(tmp_path / "no" / "r.json"))
+    assert result.exit_code == 2 and "cannot write" in result.stderr
+
+
+def test_stdin(cx):
+    result = cx("nps", "-", "--score", "LTR", input=SMALL)
+    assert result.exit_code == 0 and result.json["value"] == 25.0
+    assert result.json["inputs"][0] == {"path": "-", "format": "csv", "size": None, "rows": 5}
+
+
+def test_stdin_parquet(cx):
+    result = cx("nps", "-", "--score", "LTR", "-q", input=Path(PARQUET).read_bytes())
+    assert result.exit_code == 0 and result.json["inputs"][0]["format"] == "parquet"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "status"),
+    [
+        (["--min", "20"], 0, "met"),
+        (["--min", "30"], 3, "missed"),
+        (["--max", "20"], 3, "missed"),
+        (["--min", "30", "--gate-on", "interval"], 0, "missed_not_significant"),
+        (["--min", "90", "--gate-on", "interval"], 3, "missed"),
+    ],
+)
+def test_gates(cx, write_csv, args, code, status):
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "-q", *args)
+    assert result.exit_code == code
+    assert result.json["gate"]["status"] == status
+    if code == 3:
+        assert "gate failed" in result.stderr and "--m" in result.stderr
+
+
+def test_gate_on_groups(cx, write_csv):
+    path = str(write_csv("s.csv", SMALL))
+    assert cx("nps", path, "-q", "--min", "0").exit_code == 0
+    result = cx("nps", path, "-q", "--min", "0", "--by", "Region", "--gate-groups")
+    assert result.exit_code == 3
+    assert "{'Region': 'NA'}" in result.stderr
+
+
+def test_gate_with_no_valid_rows_fails(cx, write_csv):
+    result = cx("nps", str(write_csv("s.csv", "LTR\nx\n")), "-q", "--min", "0")
+    assert result.exit_code == 3 and "no value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nope.csv"], "nope.csv: no such file or directory"),
+        (["{f}", "--score", "LTRR"], "did you mean 'LTR'?"),
+        (["{f}", "--by", "Regio"], "column 'Regio' (--by) not found"),
+        (["{f}", "--where", "LTR >"], "--where: expected a column name"),
+        (["{f}", "--since", "someday"], "--since 'someday' is not a date"),
+        (["{f}", "--period", "month"], "no column found for --time"),
+        (["{f}", "--strict"], "row 5, column 'LTR': invalid value 'x' (--strict)"),
+        (["{f}", "--confidence", "2"], "--confidence 2.0 must be in"),
+    ],
+)
+def test_errors_are_one_clear_message_and_exit_2(cx, write_csv, args, message):
+    path = str(write_csv("s.csv", SMALL))
+    result = cx("nps", *[a.replace("{f}", path) for a in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    error = result.stderr[result.stderr.index("cx nps: error: ") :]
+    assert len(error.splitlines()) <= 2  # the message, and at most a hint
+
+
+def test_usage_errors_exit_2(cx):
+    assert cx("nps", SURVEY, "--bogus").exit_code == 2
+    assert cx("csat", SURVEY, "--scale", "2-9").exit_code == 2
+    assert cx("nps", SURVEY, "--period", "fortnight").exit_code == 2
+
+
+def test_internal_errors_are_one_line_and_exit_1(cx, write_csv, monkeypatch):
+    from cxcli import engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(engine, "run", broken)
+    result = cx("nps", str(write_csv("s.csv", SMALL)))
+    assert result.exit_code == 1
+    assert "internal error: RuntimeError: boom" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", list(all_kpis()))
+def test_every_kpi_has_a_command_whose_help_ends_with_examples(cx, name):
+    result = cx(name, "--help")
+    assert result.exit_code == 0
+    examples = result.stdout.split("Examples:")[-1]
+    assert examples.count(f"$ cx {name}") >= 2
+
+
+def test_kpis_listing(cx):
+    result = cx("kpis")
+    assert [line.split()[0] for line in result.stdout.splitlines()] == list(all_kpis())
+
+
+def test_done_when_commands(cx):
+    """The foundation issue's acceptance commands, on the sample data."""
+    by_region = cx("nps", SURVEY, "--score", "LTR", "--by", "Region").json
+    assert {g["key"]["Region"] for g in by_region["groups"]} == {"APAC", "EMEA", "LATAM", "NA"}
+    monthly = cx(
+        "nps", SURVEY, "--score", "LTR", "--period", "month", "--time", "Submitted At"
+    ).json
+    assert [g["key"]["period"] for g in monthly["groups"]] == [f"2025-0{m}" for m in range(1, 7)]
+    assert all("change" in g for g in monthly["groups"])
+    parquet = cx("nps", PARQUET, "--score", "LTR", "--by", "Region").json
+    assert parquet["inputs"][0]["format"] == "parquet"
+    piped = cx("nps", "-", "--score", "LTR", input=Path(SURVEY).read_text()).json
+    direct = cx("nps", SURVEY, "--score", "LTR").json
+    assert piped["value"] == direct["value"] and piped["quality"] == direct["quality"] | {
+        "invalid_examples": piped["quality"]["invalid_examples"]
+    }
+    assert cx("csat", SURVEY, "--score", "Sat").json["definition"] == "csat.top2box"
+    assert cx("ces", SURVEY, "--score", "Effort").json["definition"] == "ces.mean"
+
+
+def test_json_output_is_byte_identical_across_runs(cx):
+    args = ("nps", SURVEY, "--by", "Region", "--period", "month", "-q")
+    assert cx(*args).stdout == cx(*args).stdout
+    json.loads(cx(*args).stdout)

@@ -1,0 +1,210 @@
+"""The pipeline: grouping, filters, row accounting, and that batching never changes a result."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxcli import source
+from cxcli.engine import Query, run
+from cxcli.errors import InputError, UsageError
+from cxcli.kpis.ces import Ces
+from cxcli.kpis.csat import Csat
+from cxcli.kpis.nps import Nps
+from cxcli.periods import Period, parse_date
+from cxcli.registry import all_kpis
+
+SURVEY = """id,Score,Region,Channel,When
+1,10,EMEA,email,2025-01-05T10:00:00Z
+2,9,EMEA,chat,2025-01-20
+3,3,NA,email,2025-02-01T00:30:00+02:00
+4,11,NA,chat,2025-02-03
+5,,APAC,email,2025-02-10
+6,9.0,,chat,2025-02-11
+7,7,EMEA,email,nope
+8,0,EMEA,email,2025-02-28T23:59:59Z
+"""
+
+
+def report(path, kpi=None, **query):
+    return run(kpi or Nps(), [str(path)], Query(**query)).to_dict()
+
+
+def assert_accounting(data):
+    for entry in [data, *data["groups"]]:
+        q = entry["quality"]
+        assert q["rows"] == q["used"] + q["missing"] + q["invalid"]
+        assert entry["n"] == q["used"]
+    if data["groups"]:
+        for field in ("rows", "used", "missing", "invalid"):
+            assert sum(g["quality"][field] for g in data["groups"]) == data["quality"][field]
+
+
+def test_groups_by_two_columns(write_csv):
+    data = report(write_csv("s.csv", SURVEY), columns={"score": "Score"}, by=("Region", "Channel"))
+    keys = [tuple(g["key"].values()) for g in data["groups"]]
+    assert keys == [
+        ("APAC", "email"),
+        ("EMEA", "chat"),
+        ("EMEA", "email"),
+        ("NA", "chat"),
+        ("NA", "email"),
+        (None, "chat"),
+    ]
+    emea_email = data["groups"][2]
+    assert emea_email["value"] == 0.0 and emea_email["n"] == 3  # 10, 7, 0
+    assert_accounting(data)
+
+
+def test_period_groups_with_change_and_unusable_times(write_csv):
+    data = report(
+        write_csv("s.csv", SURVEY),
+        columns={"score": "Score"},
+        period=Period.MONTH,
+        time="When",
+    )
+    by_period = {g["key"]["period"]: g for g in data["groups"]}
+    assert list(by_period) == ["2025-01", "2025-02", None]
+    # 2025-02-01T00:30+02:00 is 2025-01-31 in UTC
+    assert by_period["2025-01"]["n"] == 3 and by_period["2025-01"]["value"] == pytest.approx(
+        100 / 3
+    )
+    feb = by_period["2025-02"]
+    assert feb["n"] == 2 and feb["value"] == 0.0
+    assert feb["change"]["vs"] == "2025-01"
+    assert feb["change"]["delta"] == pytest.approx(-100 / 3)
+    assert 0 < feb["change"]["p_value"] < 1 and feb["change"]["significant"] is False
+    assert by_period["2025-01"]["change"] is None
+    assert by_period[None]["quality"]["invalid"] == 1  # 'nope'
+    assert data["quality"]["invalid_examples"][-1]["column"] == "When"
+    assert_accounting(data)
+
+
+def test_since_until_filter_and_count(write_csv):
+    data = report(
+        write_csv("s.csv", SURVEY),
+        columns={"score": "Score"},
+        time="When",
+        since=parse_date("2025-02-01", "--since"),
+        until=parse_date("2025-02-28", "--until"),
+    )
+    # kept: rows 4, 5, 6 (valid times in Feb before the 28th) and 7 (invalid time)
+    assert data["quality"]["filtered_out"] == 4
+    assert (data["quality"]["rows"], data["n"]) == (4, 1)
+    assert data["value"] == 100.0
+    assert_accounting(data)
+
+
+def test_where_filter(write_csv):
+    data = report(
+        write_csv("s.csv", SURVEY),
+        columns={"score": "Score"},
+        where="Channel = 'email' and Region != 'APAC'",
+    )
+    assert data["quality"]["filtered_out"] == 4
+    assert data["n"] == 4 and data["value"] == -25.0  # 10, 3, 7, 0
+
+
+def test_where_unknown_column_suggests(write_csv):
+    with pytest.raises(InputError, match="column 'Regoin'") as info:
+        report(write_csv("s.csv", SURVEY), columns={"score": "Score"}, where="Regoin = 'NA'")
+    assert "did you mean 'Region'" in str(info.value)
+
+
+def test_strict_names_file_row_column_value(write_csv):
+    with pytest.raises(InputError, match=r"s.csv: row 4, column 'Score': invalid value '11'"):
+        report(write_csv("s.csv", SURVEY), columns={"score": "Score"}, strict=True)
+
+
+def test_role_found_by_alias_and_announced(write_csv):
+    seen = []
+    path = write_csv("s.csv", "Likelihood To Recommend,x\n9,1\n")
+    run(Nps(), [str(path)], notice=seen.append)
+    assert seen == ["using column 'Likelihood To Recommend' for --score"]
+
+
+def test_ambiguous_alias(write_csv):
+    with pytest.raises(InputError, match="several columns could be --score: 'NPS', 'LTR'"):
+        report(write_csv("s.csv", "NPS,LTR\n1,2\n"))
+
+
+def test_missing_role_lists_columns(write_csv):
+    with pytest.raises(InputError, match=r"no column found for --score; columns: 'a', 'b'"):
+        report(write_csv("s.csv", "a,b\n1,2\n"))
+
+
+def test_query_validation():
+    with pytest.raises(UsageError):
+        Query(confidence=1.5)
+    with pytest.raises(UsageError):
+        Query(since=10, until=5)
+
+
+def test_csv_and_parquet_agree(write_csv, write_parquet):
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 11, 5000)
+    regions = rng.choice(["a", "b", "c"], 5000)
+    csv_path = write_csv(
+        "s.csv",
+        "nps_score,region\n" + "".join(f"{s},{r}\n" for s, r in zip(scores, regions, strict=True)),
+    )
+    pq_path = write_parquet("s.parquet", {"nps_score": scores, "region": regions})
+    a, b = report(csv_path, by=("region",)), report(pq_path, by=("region",))
+    strip = lambda d: {k: v for k, v in d.items() if k not in ("inputs",)}  # noqa: E731
+    for ga, gb in zip(a["groups"], b["groups"], strict=True):
+        assert ga["value"] == gb["value"] and ga["details"] == gb["details"]
+    assert strip(a)["value"] == strip(b)["value"]
+
+
+def test_small_batches_give_the_same_report(write_csv, monkeypatch):
+    rng = random.Random(5)
+    lines = ["nps_score,Region,When"]
+    for i in range(3000):
+        score = rng.choice(["", "x", "11", *map(str, range(11))])
+        lines.append(f"{score},{rng.choice('ABC')},2025-0{rng.randint(1, 6)}-1{i % 10}")
+    path = write_csv("s.csv", "\n".join(lines) + "\n")
+    query = {"by": ("Region",), "period": Period.MONTH, "time": "When"}
+    whole = report(path, **query)
+    monkeypatch.setattr(source, "CSV_BLOCK", 997)
+    pieces = report(path, **query)
+    assert pieces == whole
+    assert_accounting(whole)
+
+
+@pytest.mark.parametrize("kpi_name", list(all_kpis()))
+@given(
+    scores=st.lists(st.integers(-2, 12), max_size=200),
+    cuts=st.lists(st.integers(0, 200), max_size=6),
+    seed=st.integers(0, 1000),
+)
+def test_any_split_and_merge_order_gives_the_same_state(kpi_name, scores, cuts, seed):
+    kpi = all_kpis()[kpi_name]()
+    parsed = kpi.parse({"score": pa.array(scores, pa.int64())})
+    missing, invalid = kpi.row_status(parsed)
+    values = parsed["score"].values[~(missing | invalid)]
+    whole = kpi.update(kpi.init(), {"score": values})
+    bounds = sorted({0, len(values), *[c for c in cuts if c <= len(values)]})
+    parts = [kpi.update(kpi.init(), {"score": values[a:b]}) for a, b in itertools.pairwise(bounds)]
+    random.Random(seed).shuffle(parts)
+    merged = kpi.init()
+    for part in parts:
+        merged = kpi.merge(part, merged) if seed % 2 else kpi.merge(merged, part)
+    assert np.array_equal(merged, whole)
+    assert kpi.finalize(merged) == kpi.finalize(whole)
+
+
+@pytest.mark.parametrize("kpi", [Nps(), Csat(), Ces()])
+def test_update_groups_matches_update_per_group(kpi):
+    rng = np.random.default_rng(1)
+    low, high = kpi.bounds
+    values = rng.integers(low, high + 1, 1000)
+    ids = rng.integers(0, 7, 1000)
+    grouped = kpi.update_groups({"score": values}, ids, 7)
+    for g in range(7):
+        assert np.array_equal(grouped[g], kpi.update(kpi.init(), {"score": values[ids == g]}))

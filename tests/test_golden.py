@@ -1,0 +1,52 @@
+"""Golden JSON for the sample data: any change to a number or a key shows up as a diff.
+
+Regenerate after an intended change with `make golden` (CX_UPDATE_GOLDEN=1 pytest …)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = {
+    "nps_by_region": ["nps", "survey.csv", "--by", "Region"],
+    "nps_by_month": ["nps", "survey.csv", "--period", "month"],
+    "nps_parquet_by_channel_week": [
+        "nps",
+        "survey.parquet",
+        "--by",
+        "Channel",
+        "--period",
+        "week",
+        "--since",
+        "2025-03-01",
+        "--until",
+        "2025-04-01",
+    ],
+    "csat_by_channel": ["csat", "survey.csv", "--score", "Sat", "--by", "Channel"],
+    "ces_filtered": ["ces", "survey.csv", "--score", "Effort", "--where", "Region = 'EMEA'"],
+}
+
+
+def normalised(data: dict) -> dict:
+    """Paths depend on where the checkout lives; keep only file names."""
+    text = json.dumps(data).replace(str(SAMPLE) + os.sep, "")
+    data = json.loads(text)
+    data["cx_version"] = "*"
+    return data
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_golden(cx, name):
+    kpi, file, *rest = CASES[name]
+    result = cx(kpi, str(SAMPLE / file), *rest, "-q")
+    assert result.exit_code == 0
+    got = normalised(result.json)
+    path = GOLDEN / f"{name}.json"
+    if os.environ.get("CX_UPDATE_GOLDEN"):
+        path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n")
+    assert got == json.loads(path.read_text())

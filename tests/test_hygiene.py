@@ -1,0 +1,63 @@
+"""Import hygiene and entry points, checked in fresh interpreters."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import SAMPLE
+
+
+def python(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_cx_nps_never_imports_pandas():
+    """pyarrow would import pandas (0.4 s) on its first Python-value conversion."""
+    code = f"""
+import sys
+from cxcli.cli import main
+sys.argv = ["cx", "nps", {str(SAMPLE / "survey.csv")!r}, "--by", "Region", "--period", "month",
+            "--where", "Channel = 'email'", "-q", "-o", "/dev/null", "-f", "json"]
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("pandas", "scipy")))
+"""
+    assert python(code) == "[]"
+
+
+def test_core_imports_no_cli_libraries():
+    code = """
+import sys
+import cxcli.engine, cxcli.registry, cxcli.render.json, cxcli.render.csv
+from cxcli.registry import all_kpis
+all_kpis()
+print(sorted({m.split(".")[0] for m in sys.modules} & {"typer", "rich", "click"}))
+"""
+    assert python(code) == "[]"
+
+
+def test_version_is_fast_path():
+    code = """
+import sys
+from cxcli.cli import main
+sys.argv = ["cx", "--version"]
+try:
+    main()
+except SystemExit:
+    pass
+print(sorted({m.split(".")[0] for m in sys.modules} & {"pyarrow", "numpy", "pandas", "scipy"}))
+"""
+    assert python(code).endswith("[]")
+
+
+def test_python_dash_m():
+    result = subprocess.run(
+        [sys.executable, "-m", "cxcli", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("cx ")

@@ -1,0 +1,99 @@
+"""Parsing raw columns of every type into values with missing / invalid masks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from cxcli.values import parse_integers, parse_numbers, parse_times
+
+M, BAD, V = "missing", "invalid", "valid"
+
+
+def status(parsed) -> list[str]:
+    return [
+        M if m else BAD if i else V for m, i in zip(parsed.missing, parsed.invalid, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            ["9", "9.0", "9.5", "11", "-1", "ten", None, " ", "NA", "10"],
+            [V, V, BAD, BAD, BAD, BAD, M, M, M, V],
+        ),
+        (["٣", "1,234", "1e309", "inf", "NaN", "+7", "07"], [BAD, BAD, BAD, BAD, M, V, V]),
+    ],
+)
+def test_integers_from_text(values, expected):
+    assert status(parse_integers(pa.array(values, pa.string()), 0, 10)) == expected
+
+
+def test_integers_from_typed_columns():
+    ints = parse_integers(pa.array([1, None, 12], pa.int32()), 0, 10)
+    assert status(ints) == [V, M, BAD] and ints.values[0] == 1
+    floats = parse_integers(pa.array([1.0, 2.5, None, float("nan"), float("inf")]), 0, 10)
+    assert status(floats) == [V, BAD, M, M, BAD]
+    dictionary = pa.array(["3", "x", "3"]).dictionary_encode()
+    assert status(parse_integers(dictionary, 0, 10)) == [V, BAD, V]
+    booleans = parse_integers(pa.array([True, None]), 0, 10)
+    assert status(booleans) == [BAD, M]
+
+
+def test_clean_text_fast_path_gives_the_same_values():
+    clean = parse_integers(pa.array(["1", "2", None]), 0, 10)
+    assert clean.values[:2].tolist() == [1, 2] and status(clean) == [V, V, M]
+
+
+def test_numbers():
+    parsed = parse_numbers(pa.array(["1.5", "-2", "x", "", "1e3"]))
+    assert status(parsed) == [V, V, BAD, M, V]
+    assert parsed.values[[0, 1, 4]].tolist() == [1.5, -2.0, 1000.0]
+
+
+def _us(text: str) -> int:
+    stamp = dt.datetime.fromisoformat(text)
+    if stamp.tzinfo:
+        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    return (stamp - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["2025-03-04", "2025-03-04 10:15:00", "2025-03-04T10:15"],
+        ["2025-03-04T10:15:00Z", "2025-03-04T10:15:00+02:00", "2025-03-04T10:15:00.5-05:00"],
+        ["2025-03-04", "2025-03-04T10:15:00Z", "2025-03-04T12:00:00+0200"],
+    ],
+)
+def test_times_naive_zoned_and_mixed(values):
+    parsed = parse_times(pa.array(values))
+    assert not parsed.invalid.any() and not parsed.missing.any()
+    expected = [_us(v.replace("Z", "+00:00").replace("+0200", "+02:00")) for v in values]
+    assert parsed.values.tolist() == expected
+
+
+def test_bad_times_are_invalid_and_located():
+    parsed = parse_times(
+        pa.array(["2025-02-30", "yesterday", "", None, "2025-03-01", "31/12/2025"])
+    )
+    assert status(parsed) == [BAD, BAD, M, M, V, BAD]
+
+
+def test_typed_times():
+    stamps = pa.array([0, 86_400], pa.timestamp("s", tz="Europe/Berlin"))
+    assert parse_times(stamps).values.tolist() == [0, 86_400_000_000]
+    dates = pa.array([dt.date(1970, 1, 2), None])
+    parsed = parse_times(dates)
+    assert parsed.values[0] == 86_400_000_000 and status(parsed) == [V, M]
+    assert status(parse_times(pa.array([1, 2]))) == [BAD, BAD]
+
+
+def test_all_arrays_have_matching_lengths():
+    parsed = parse_integers(pa.array([], pa.string()), 0, 10)
+    assert parsed.values.shape == parsed.missing.shape == parsed.invalid.shape == (0,)
+    assert isinstance(parsed.values, np.ndarray)
