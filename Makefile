@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CX := $(VENV)/bin/cx
 
-.PHONY: install lock demo test lint sample clean
+.PHONY: install lock demo test lint golden sample bench clean
 
 install: $(STAMP)
 
@@ -35,11 +35,21 @@ test: $(STAMP)
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check cxcli tests sample_data
-	$(VENV)/bin/ruff format --check cxcli tests sample_data
+	$(VENV)/bin/ruff check cxcli tests sample_data bench
+	$(VENV)/bin/ruff format --check cxcli tests sample_data bench
+
+# Rewrite tests/golden/*.json after an intended change to a number or a key.
+golden: $(STAMP)
+	CX_UPDATE_GOLDEN=1 $(VENV)/bin/pytest tests/test_golden.py
 
 sample: $(STAMP)
 	$(VENV)/bin/python sample_data/generate.py --rows 4000 --seed 7 --out sample_data
+
+# cx next to DuckDB, polars and pandas on generated data (git-ignored bench_data/).
+# BENCH_ARGS="--rows 1000000 --runs 5" for a quicker run.
+bench: $(STAMP)
+	$(UV) pip install --quiet --python $(VENV)/bin/python '.[bench]'
+	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
