@@ -25,7 +25,6 @@ from .values import Parsed, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
 
 GROUP_EXAMPLES = 3
-_NO_PERIOD = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -209,15 +208,17 @@ class _Accumulator:
         if self.query.period is not None:
             assert times is not None
             codes = period_codes(times.values, self.query.period)
-            codes = np.where(times.valid, codes, _NO_PERIOD)
-            parts.append((codes, lambda c: [None if x == _NO_PERIOD else int(x) for x in c]))
+            valid = times.valid
+            none = int(codes[valid].min()) - 1 if valid.any() else 0  # rows with no usable time
+            codes = np.where(valid, codes, none)
+            parts.append((codes, lambda c, none=none: [None if x == none else int(x) for x in c]))
         for values, _ in parts:
-            _, inverse = np.unique(values, return_inverse=True)
-            combined = ids * (int(inverse.max()) + 1) + inverse
-            _, ids = np.unique(combined, return_inverse=True)
-        uniques, first = np.unique(ids, return_index=True)
+            ids = _dense(ids * (int(values.max()) - int(values.min()) + 1) + values - values.min())
+        n_groups = int(ids.max()) + 1
+        first = np.full(n_groups, n, dtype=np.int64)
+        np.minimum.at(first, ids, np.arange(n))
         decoded = [decode(values[first]) for values, decode in parts]
-        keys = [tuple(column[g] for column in decoded) for g in range(len(uniques))]
+        keys = [tuple(column[g] for column in decoded) for g in range(n_groups)]
         return ids, keys
 
     def _examples(self, batch, item, rows, picked, invalid_roles) -> list[dict[str, Any]]:
@@ -264,6 +265,16 @@ class _Accumulator:
             "p_value": p_value,
             "significant": None if p_value is None else p_value < 1 - self.query.confidence,
         }
+
+
+def _dense(codes: np.ndarray) -> np.ndarray:
+    """Renumber non-negative codes as 0..k-1, keeping their order; no sort when codes are few."""
+    top = int(codes.max()) + 1
+    if top > 4 * len(codes) + 1024:
+        return np.unique(codes, return_inverse=True)[1].reshape(-1)
+    present = np.zeros(top, dtype=bool)
+    present[codes] = True
+    return (np.cumsum(present) - 1)[codes]
 
 
 def _columns(batch: pa.RecordBatch) -> dict[str, pa.Array]:

@@ -91,21 +91,33 @@ def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Pars
     if pa.types.is_integer(arr.type):
         missing = _null_mask(arr)
         values = _np(pc.cast(arr, pa.int64()).fill_null(0))
-        invalid = ~missing & ((values < low) | (values > high))
-        return Parsed(values, missing, invalid)
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        try:  # fast path for clean CSV columns: plain integers and empty cells only
-            ints = pc.cast(arr, pa.int64())
-        except pa.ArrowInvalid:
-            pass
-        else:
-            return parse_integers(ints, low, high)
-    number = parse_numbers(arr)
-    integral = np.floor(number.values) == number.values
-    ok = integral & (number.values >= low) & (number.values <= high)
+        return Parsed(values, missing, ~missing & ((values < low) | (values > high)))
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return _integral(parse_numbers(arr), low, high)
+    # Text: plain ASCII digit strings (nearly every cell of a CSV score column) are cast in one
+    # go; only the rest (" 9", "9.0", "ten", "NA" …) takes the general number path.
+    digits = pc.and_(
+        pc.and_(pc.utf8_is_digit(arr), pc.string_is_ascii(arr)),
+        pc.less_equal(pc.binary_length(arr), 18),
+    ).fill_null(False)
+    plain = _np(digits)
+    values = np.zeros(len(arr), dtype=np.int64)
+    values[plain] = _np(pc.cast(arr.filter(digits), pa.int64()))
+    missing = _null_mask(arr)
+    invalid = np.zeros(len(arr), dtype=bool)
+    rest = np.flatnonzero(~plain & ~missing)
+    if rest.size:
+        other = _integral(parse_numbers(arr.take(pa.array(rest))), low, high)
+        values[rest], missing[rest], invalid[rest] = other.values, other.missing, other.invalid
+    invalid |= ~missing & ~invalid & ((values < low) | (values > high))
+    return Parsed(values, missing, invalid)
+
+
+def _integral(number: Parsed, low: int, high: int) -> Parsed:
+    ok = (np.floor(number.values) == number.values) & (number.values >= low)
+    ok &= number.values <= high
     invalid = number.invalid | (~number.missing & ~ok)
-    values = np.where(ok, number.values, 0).astype(np.int64)
-    return Parsed(values, number.missing, invalid)
+    return Parsed(np.where(ok, number.values, 0).astype(np.int64), number.missing, invalid)
 
 
 def _epoch_us(arr: pa.Array) -> np.ndarray:
@@ -117,13 +129,21 @@ def _epoch_us(arr: pa.Array) -> np.ndarray:
     return _np(pc.cast(pc.cast(arr, pa.timestamp("us")), pa.int64()).fill_null(0))
 
 
-def _cast_times(strings: pa.Array) -> np.ndarray | None:
-    for kind in (pa.timestamp("us"), pa.timestamp("us", tz="UTC")):
+def _cast_times(strings: pa.Array, nulls: np.ndarray) -> np.ndarray | None:
+    kinds = [pa.timestamp("us"), pa.timestamp("us", tz="UTC")]
+    first = np.flatnonzero(~nulls[:4096])
+    if first.size and _zone_suffix(strings[int(first[0])].as_py()):
+        kinds.reverse()  # a failed cast costs as much as a good one: try the likely kind first
+    for kind in kinds:
         try:
             return _epoch_us(pc.cast(strings, kind))
         except pa.ArrowInvalid:
             continue
     return None
+
+
+def _zone_suffix(text: str) -> bool:
+    return text.endswith(("Z", "z")) or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":")
 
 
 def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
@@ -138,10 +158,14 @@ def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         missing = _null_mask(arr)
         return Parsed(np.zeros(len(arr), dtype=np.int64), missing, ~missing)
+    nulls = _null_mask(arr)
+    values = _cast_times(arr, nulls)  # clean ISO text: one cast, nothing else
+    if values is not None:
+        return Parsed(values, nulls, np.zeros(len(arr), dtype=bool))
     trimmed = pc.utf8_trim_whitespace(arr)
     missing = _missing_strings(trimmed)
     present = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
-    values = _cast_times(present)
+    values = _cast_times(present, missing)
     if values is not None:
         return Parsed(values, missing, np.zeros(len(arr), dtype=bool))
     # Mixed offsets or bad values: split zoned from naive, and parse what looks like ISO.
