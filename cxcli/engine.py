@@ -298,8 +298,13 @@ def run(
     paths: Sequence[str],
     query: Query | None = None,
     notice: Callable[[str], None] = lambda message: None,
+    progress: Callable[[Input, int], None] | None = None,
 ) -> Report:
-    """Compute one KPI over files, globs, directories or `-` (stdin): one streaming pass."""
+    """Compute one KPI over files, globs, directories or `-` (stdin): one streaming pass.
+
+    `notice` receives messages for the user (columns found by alias); `progress` is called after
+    each batch with the file and the rows read from it so far.
+    """
     query = query or Query()
     inputs = resolve_inputs(paths)
     reader = Reader(inputs[0])
@@ -320,6 +325,8 @@ def run(
         for batch in reader.batches(needed):
             acc.feed(batch, item, first_row)
             first_row += batch.num_rows
+            if progress is not None:
+                progress(item, first_row)
     overall, groups = acc.results()
     params = {role.name: plan.roles.get(role.name) for role in kpi.roles}
     params.update(kpi.params())
@@ -332,6 +339,8 @@ def run(
             "confidence": query.confidence,
         }
     )
+    if query.strict and overall.estimate.n == 0:
+        raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
     notes = []
     if sum(i.rows for i in inputs) == 0:
         notes.append("the input has no data rows")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import glob
+import hashlib
 import io
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -36,14 +37,27 @@ class Input:
     size: int | None
     rows: int = 0
     compression: str | None = None
-    meta: dict = field(default_factory=dict)
+    sha256: str | None = None
 
     @property
     def is_stdin(self) -> bool:
         return self.path == "-"
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "format": self.format, "size": self.size, "rows": self.rows}
+        out = {"path": self.path, "format": self.format, "size": self.size, "rows": self.rows}
+        if self.sha256:
+            out["sha256"] = self.sha256
+        return out
+
+    def hash(self) -> None:
+        """Record the file's sha256 (stdin has none: it cannot be read twice)."""
+        if self.is_stdin:
+            return
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        self.sha256 = digest.hexdigest()
 
 
 def _kind(path: Path) -> tuple[str, str | None] | None:

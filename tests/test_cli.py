@@ -199,3 +199,77 @@ def test_json_output_is_byte_identical_across_runs(cx):
     args = ("nps", SURVEY, "--by", "Region", "--period", "month", "-q")
     assert cx(*args).stdout == cx(*args).stdout
     json.loads(cx(*args).stdout)
+
+
+TIMED = (
+    "LTR,Sat,Effort,When\n"
+    "10,5,7,2025-03-01\n9,4,6,2025-03-15\n0,1,1,2025-04-02\n8,3,2,2025-04-20\n7,2,5,2025-05-01\n"
+)
+
+
+def test_since_until_and_period_through_the_cli(cx, write_csv):
+    path = str(write_csv("t.csv", TIMED))
+    data = cx(
+        "nps",
+        path,
+        "-q",
+        "--time",
+        "When",
+        "--since",
+        "2025-03-10",
+        "--until",
+        "2025-05-01",
+        "--period",
+        "month",
+    ).json
+    assert data["quality"]["filtered_out"] == 2
+    assert [(g["key"]["period"], g["value"]) for g in data["groups"]] == [
+        ("2025-03", 100.0),
+        ("2025-04", -50.0),
+    ]
+    assert data["groups"][1]["change"]["vs"] == "2025-03"
+    relative = cx("nps", path, "-q", "--time", "When", "--since", "-10000d").json
+    assert relative["quality"]["filtered_out"] == 0 and relative["n"] == 5
+
+
+def test_confidence_widens_the_interval(cx, write_csv):
+    path = str(write_csv("t.csv", TIMED))
+    narrow = cx("nps", path, "-q", "--confidence", "0.8").json["ci"]
+    wide = cx("nps", path, "-q", "--confidence", "0.99").json["ci"]
+    assert narrow["level"] == 0.8 and wide["low"] < narrow["low"] < narrow["high"] < wide["high"]
+
+
+def test_kpi_options_through_the_cli(cx, write_csv):
+    path = str(write_csv("t.csv", TIMED))
+    csat = cx("csat", path, "-q", "--score", "Sat", "--satisfied", "3").json
+    assert csat["definition"] == "csat.top3box" and csat["value"] == 60.0
+    assert csat["params"]["satisfied"] == 3
+    ces = cx("ces", path, "-q", "--score", "Effort", "--scale", "1-7", "--lower-is-easier").json
+    assert ces["details"]["pct_easy"] == 40.0 and ces["higher_is_better"] is False
+
+
+def test_strict_with_no_valid_values_is_exit_2(cx, write_csv):
+    result = cx("nps", str(write_csv("h.csv", "LTR\n")), "--strict", "-q")
+    assert result.exit_code == 2 and "no valid values" in result.stderr
+    assert cx("nps", str(write_csv("h.csv", "LTR\n")), "-q").json["value"] is None
+
+
+def test_debug_shows_the_traceback(cx, write_csv):
+    with pytest.raises(Exception, match="no such file"):
+        cx("nps", "nope.csv", "--debug")
+
+
+def test_shell_completion(cx):
+    result = cx(
+        env={"_CX_COMPLETE": "complete_bash", "COMP_WORDS": "cx nps --per", "COMP_CWORD": "2"}
+    )
+    assert "--period" in result.stdout
+
+
+def test_hash_inputs(cx, write_csv):
+    import hashlib
+
+    path = write_csv("t.csv", TIMED)
+    data = cx("nps", str(path), "-q", "--hash-inputs").json
+    assert data["inputs"][0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert "sha256" not in cx("nps", str(path), "-q").json["inputs"][0]

@@ -41,7 +41,6 @@ def _root(
     """Customer-experience KPIs from CSV and Parquet exports."""
 
 
-@app.command("kpis")
 def list_kpis() -> None:
     """List the KPIs, their definitions and the columns they read."""
     from ..registry import all_kpis
@@ -57,6 +56,7 @@ def _register_kpi_commands() -> None:
 
     for name, cls in all_kpis().items():
         app.command(name, epilog=_epilog(cls), no_args_is_help=True)(make_command(cls))
+    app.command("kpis")(list_kpis)
 
 
 _register_kpi_commands()

@@ -3,12 +3,13 @@ command, its --help and every shared option without a line of CLI code."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import typer
@@ -167,7 +168,11 @@ def _run(
     )
     fmt = _choose_format(kw["format"], kw["output"])
     gate = Gate(kw["min"], kw["max"], str(kw["gate_on"]), kw["gate_groups"])
-    report = run(kpi, kw["files"] or [], query, notice=notice)
+    with _progress(quiet) as progress:
+        report = run(kpi, kw["files"] or [], query, notice=notice, progress=progress)
+    if kw["hash_inputs"]:
+        for item in report.inputs:
+            item.hash()
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)
     if kw["output"]:
@@ -189,6 +194,27 @@ def _run(
             _error(f"cx {kpi_cls.name}: gate failed{where}: {failure['reason']}")
         return ExitCode.GATE_FAILED
     return ExitCode.OK
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool) -> Iterator[Callable[[Any, int], None] | None]:
+    """A transient rows-read counter on stderr, only when stderr is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("reading")
+
+        def update(item: Any, rows: int) -> None:
+            bar.update(task, description=f"reading {item.path}: {rows:,} rows")
+
+        yield update
 
 
 def _choose_format(fmt: Format | None, output: str | None) -> Format:

@@ -113,6 +113,18 @@ def common_parameters() -> list[inspect.Parameter]:
             False,
         ),
         _param(
+            "hash_inputs",
+            Annotated[
+                bool,
+                opt(
+                    "--hash-inputs",
+                    help="Add each input file's sha256 to the report.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            False,
+        ),
+        _param(
             "confidence",
             Annotated[
                 float,
