@@ -35,6 +35,7 @@ class Query:
     by: tuple[str, ...] = ()
     period: Period | None = None
     time: str | None = None
+    time_format: str | None = None  # strptime codes for non-ISO times
     since: int | None = None  # epoch µs, inclusive
     until: int | None = None  # epoch µs, exclusive
     where: str | None = None
@@ -131,7 +132,7 @@ class _Accumulator:
         if self.plan.where is not None:
             keep &= evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
-            times = parse_times(batch.column(self.plan.time))
+            times = parse_times(batch.column(self.plan.time), self.query.time_format)
             if self.query.since is not None:
                 keep &= ~(times.valid & (times.values < self.query.since))
             if self.query.until is not None:

@@ -146,12 +146,15 @@ def _zone_suffix(text: str) -> bool:
     return text.endswith(("Z", "z")) or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":")
 
 
-def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+def parse_times(arr: pa.Array | pa.ChunkedArray, fmt: str | None = None) -> Parsed:
     """ISO 8601 dates and timestamps, with or without an offset, as int64 µs since the epoch (UTC).
 
-    Naive values are taken as UTC. Text that is not an ISO date or time is invalid.
+    Naive values are taken as UTC. Text that is not an ISO date or time is invalid; with `fmt`
+    (strptime codes such as `%d/%m/%Y %H:%M`), text that does not match it is.
     """
     arr = _plain(arr)
+    if fmt is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return _parse_times_with(arr, fmt)
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         missing = _null_mask(arr)
         return Parsed(_epoch_us(arr), missing, np.zeros(len(arr), dtype=bool))
@@ -191,6 +194,19 @@ def parse_times(arr: pa.Array | pa.ChunkedArray) -> Parsed:
                 else:
                     values[i] = parsed
     return Parsed(values, missing, invalid)
+
+
+def _parse_times_with(arr: pa.Array, fmt: str) -> Parsed:
+    trimmed = pc.utf8_trim_whitespace(arr)
+    missing = _missing_strings(trimmed)
+    try:
+        stamps = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
+    except pa.ArrowInvalid as exc:
+        from .errors import UsageError
+
+        raise UsageError(f"--time-format {fmt!r}: {exc}") from None
+    invalid = ~missing & _null_mask(stamps)
+    return Parsed(_epoch_us(stamps), missing, invalid)
 
 
 def _parse_one_time(text: str) -> int | None:

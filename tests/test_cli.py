@@ -273,3 +273,12 @@ def test_hash_inputs(cx, write_csv):
     data = cx("nps", str(path), "-q", "--hash-inputs").json
     assert data["inputs"][0]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert "sha256" not in cx("nps", str(path), "-q").json["inputs"][0]
+
+
+def test_time_format(cx, write_csv):
+    path = str(write_csv("t.csv", "LTR,When\n10,31/01/2025\n0,01/02/2025\n9,bad\n"))
+    data = cx(
+        "nps", path, "-q", "--time", "When", "--time-format", "%d/%m/%Y", "--period", "month"
+    ).json
+    assert [g["key"]["period"] for g in data["groups"]] == ["2025-01", "2025-02", None]
+    assert data["quality"]["invalid_examples"][0]["value"] == "bad"

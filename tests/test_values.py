@@ -97,3 +97,13 @@ def test_all_arrays_have_matching_lengths():
     parsed = parse_integers(pa.array([], pa.string()), 0, 10)
     assert parsed.values.shape == parsed.missing.shape == parsed.invalid.shape == (0,)
     assert isinstance(parsed.values, np.ndarray)
+
+
+def test_times_with_an_explicit_format():
+    parsed = parse_times(
+        pa.array(["31/12/2025 23:59", "01/02/2025 00:00", "12/31/2025 10:00", ""]), "%d/%m/%Y %H:%M"
+    )
+    assert status(parsed) == [V, V, BAD, M]
+    assert parsed.values[1] == _us("2025-02-01T00:00:00")
+    zoned = parse_times(pa.array(["2025-01-01 02:00 +0200"]), "%Y-%m-%d %H:%M %z")
+    assert zoned.values[0] == _us("2025-01-01T00:00:00")

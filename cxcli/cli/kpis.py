@@ -160,6 +160,7 @@ def _run(
         by=tuple(kw["by"] or ()),
         period=kw["period"],
         time=kw["time"],
+        time_format=kw["time_format"],
         since=parse_date(kw["since"], "--since") if kw["since"] else None,
         until=parse_date(kw["until"], "--until") if kw["until"] else None,
         where=kw["where"],

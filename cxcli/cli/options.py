@@ -68,6 +68,19 @@ def common_parameters() -> list[inspect.Parameter]:
             None,
         ),
         _param(
+            "time_format",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="FMT",
+                    help="strptime format of non-ISO times, e.g. '%d/%m/%Y %H:%M' "
+                    "(default: ISO 8601 dates and times).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
             "since",
             Annotated[
                 str | None,
