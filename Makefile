@@ -30,6 +30,9 @@ demo: $(STAMP)
 	$(CX) nps sample_data/survey.csv --period month --format table
 	$(CX) csat sample_data/survey.csv --score Sat --format table
 	$(CX) ces sample_data/survey.csv --score Effort --by Channel --format table
+	$(CX) fcr sample_data/tickets.csv --contacts Touches --reopened Reopened --resolved-at Closed --by Queue --format table
+	$(CX) aht sample_data/tickets.csv --talk Talk --hold Hold --acw Wrap --by Agent --top 3 --min-n 120 --format table
+	$(CX) art sample_data/tickets.parquet --created Opened --resolved Closed --period month --format table
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
@@ -43,7 +46,7 @@ golden: $(STAMP)
 	CX_UPDATE_GOLDEN=1 $(VENV)/bin/pytest tests/test_golden.py
 
 sample: $(STAMP)
-	$(VENV)/bin/python sample_data/generate.py --rows 4000 --seed 7 --out sample_data
+	$(VENV)/bin/python sample_data/generate.py --seed 7 --out sample_data
 
 # cx next to DuckDB, polars and pandas on generated data (git-ignored bench_data/).
 # BENCH_ARGS="--rows 1000000 --runs 5" for a quicker run.

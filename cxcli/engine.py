@@ -16,12 +16,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import check_duplicates, detect_column, find_column
-from .errors import InputError, UsageError, shorten
+from .errors import ColumnNotFound, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, period_codes, period_label
 from .report import Quality, Report, Result
 from .source import Input, Reader, resolve_inputs
-from .values import Parsed, parse_times
+from .values import Parsed, TimeSettings, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
 
 GROUP_EXAMPLES = 3
@@ -36,17 +36,26 @@ class Query:
     period: Period | None = None
     time: str | None = None
     time_format: str | None = None  # strptime codes for non-ISO times
+    tz: str | None = None  # zone of naive times (default UTC)
     since: int | None = None  # epoch µs, inclusive
     until: int | None = None  # epoch µs, exclusive
     where: str | None = None
     confidence: float = 0.95
     strict: bool = False
+    top: int | None = None  # rank groups: the best and worst `top`
+    min_n: int = 0  # groups with fewer used rows are marked too small to judge
 
     def __post_init__(self) -> None:
+        if self.top is not None and self.top < 1:
+            raise UsageError("--top must be at least 1")
         if not 0.5 <= self.confidence < 1:
             raise UsageError(f"--confidence {self.confidence} must be in [0.5, 1), e.g. 0.95")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise UsageError("--since must be before --until")
+
+    @property
+    def time_settings(self) -> TimeSettings:
+        return TimeSettings(self.time_format, self.tz)
 
     @property
     def needs_time(self) -> bool:
@@ -76,19 +85,32 @@ def plan_columns(
     kpi: Kpi, query: Query, header: Sequence[str], source: str, notice: Callable[[str], None]
 ) -> Plan:
     """Map roles, --time, --by and --where names onto the header's columns."""
-    roles: dict[str, str] = {}
+    named: dict[str, str] = {}
+    found: dict[str, str] = {}
     for role in kpi.roles:
         wanted = query.columns.get(role.name)
         if wanted:
-            roles[role.name] = find_column(wanted, header, source=source, option=role.option)
+            named[role.name] = find_column(wanted, header, source=source, option=role.option)
             continue
-        found = detect_column(role, header, source=source)
-        if found is not None:
-            roles[role.name] = found
-            notice(f"using column {found!r} for {role.option}")
+        column = detect_column(role, header, source=source)
+        if column is not None:
+            found[role.name] = column
+    try:
+        roles = kpi.select_roles(named, found)
+    except ColumnNotFound as exc:  # name the file and what it holds
+        raise ColumnNotFound(
+            f"{source}: {exc.message}; columns: {', '.join(repr(c) for c in header[:40])}",
+            hint=exc.hint,
+        ) from None
+    for role in kpi.roles:
+        if role.name in roles and role.name not in named:
+            notice(f"using column {roles[role.name]!r} for {role.option}")
     time = None
     if query.time:
         time = find_column(query.time, header, source=source, option="--time")
+    elif query.needs_time and kpi.time_role in roles:
+        time = roles[kpi.time_role]
+        notice(f"using column {time!r} for --time")
     elif query.needs_time:
         time_role = Role("time", "time", kpi.time_aliases)
         found = detect_column(time_role, header, source=source)
@@ -132,7 +154,7 @@ class _Accumulator:
         if self.plan.where is not None:
             keep &= evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
-            times = parse_times(batch.column(self.plan.time), self.query.time_format)
+            times = parse_times(batch.column(self.plan.time), self.query.time_settings)
             if self.query.since is not None:
                 keep &= ~(times.valid & (times.values < self.query.since))
             if self.query.until is not None:
@@ -146,7 +168,10 @@ class _Accumulator:
             n = batch.num_rows
             if n == 0:
                 return
-        parsed = self.kpi.parse({role: batch.column(col) for role, col in self.plan.roles.items()})
+        parsed = self.kpi.parse(
+            {role: batch.column(col) for role, col in self.plan.roles.items()},
+            self.query.time_settings,
+        )
         missing, invalid = self.kpi.row_status(parsed)
         checks = [parsed[role].invalid for role in self.plan.roles]
         if times is not None:
@@ -243,6 +268,8 @@ class _Accumulator:
             state = self.groups[key]
             labels = dict(zip(self.plan.by, key[: len(self.plan.by)], strict=True))
             result = Result(self.kpi.finalize(state, confidence), self.group_quality[key], labels)
+            if self.query.min_n:
+                result.too_small = result.estimate.n < self.query.min_n
             if period is not None:
                 code = key[-1]
                 labels["period"] = None if code is None else period_label(code, period)
@@ -310,6 +337,7 @@ def run(
     inputs = resolve_inputs(paths)
     reader = Reader(inputs[0])
     plan = plan_columns(kpi, query, reader.columns, inputs[0].path, notice)
+    kpi = kpi.bind(plan.roles)
     needed = plan.columns
     acc = _Accumulator(kpi, query, plan)
     for index, item in enumerate(inputs):
@@ -347,4 +375,23 @@ def run(
         notes.append("the input has no data rows")
     elif overall.quality.rows == 0:
         notes.append("every row was filtered out")
-    return Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
+    report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
+    if query.top is not None:
+        report.ranking = rank(groups, query.top, kpi.higher_is_better)
+    return report
+
+
+def rank(groups: list[Result], top: int, higher_is_better: bool) -> dict[str, Any]:
+    """The best and the worst `top` groups by value; groups marked too small are left out."""
+    judged = [g for g in groups if g.estimate.value is not None and not g.too_small]
+    ordered = sorted(judged, key=lambda g: g.estimate.value, reverse=higher_is_better)
+
+    def entry(group: Result) -> dict[str, Any]:
+        return {"key": group.key, "value": group.estimate.value, "n": group.estimate.n}
+
+    return {
+        "top": top,
+        "best": [entry(g) for g in ordered[:top]],
+        "worst": [entry(g) for g in reversed(ordered[-top:])] if ordered else [],
+        "too_small": sum(1 for g in groups if g.too_small),
+    }

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     import numpy as np
     import pyarrow as pa
 
-    from .values import Parsed
+    from .values import Parsed, TimeSettings
 
 S = TypeVar("S")
 
@@ -64,6 +64,7 @@ class Kpi(ABC, Generic[S]):
     unit: ClassVar[str] = "score"  # "score", "percent" or "seconds": how tables show values
     decimals: ClassVar[int] = 1  # decimals shown in tables (JSON keeps full precision)
     time_aliases: ClassVar[tuple[str, ...]] = ("timestamp", "date", "time", "created_at")
+    time_role: ClassVar[str | None] = None  # a role whose column is the default --time
     examples: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -75,13 +76,25 @@ class Kpi(ABC, Generic[S]):
     def higher_is_better(self) -> bool:
         return True
 
+    def select_roles(self, named: dict[str, str], found: dict[str, str]) -> dict[str, str]:
+        """The role → column mapping to use, from the roles the user named and those found by
+        alias. By default every role; KPIs with alternative inputs choose here."""
+        return {**found, **named}
+
+    def bind(self, roles: Mapping[str, str]) -> Kpi[S]:
+        """This KPI for the roles chosen (a KPI whose formula depends on them returns a copy)."""
+        return self
+
     def params(self) -> dict[str, Any]:
         """The options in force, as they appear in JSON `params`."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {f.name: getattr(self, f.name) for f in option_fields(self)}
 
     @abstractmethod
-    def parse(self, columns: Mapping[str, pa.Array]) -> dict[str, Parsed]:
-        """Parse each role column (keyed by role name) into values and missing/invalid masks."""
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
+        """Parse each role column present (keyed by role name) into values and missing/invalid
+        masks; `times` says how time text is read."""
 
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
         """(missing, invalid) per row; by default a row is invalid if any role is, else missing
@@ -130,11 +143,17 @@ class Kpi(ABC, Generic[S]):
         self, columns: Mapping[str, pa.Array | Sequence[Any]], confidence: float = 0.95
     ) -> Estimate:
         """Parse, update and finalize in one go: the whole pipeline for in-memory columns."""
-        parsed = self.parse({k: _as_array(v) for k, v in columns.items()})
-        missing, invalid = self.row_status(parsed)
+        kpi = self.bind({k: k for k in columns})
+        parsed = kpi.parse({k: _as_array(v) for k, v in columns.items()})
+        missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
-        state = self.update(self.init(), {k: p.values[used] for k, p in parsed.items()})
-        return self.finalize(state, confidence)
+        state = kpi.update(kpi.init(), {k: p.values[used] for k, p in parsed.items()})
+        return kpi.finalize(state, confidence)
+
+
+def option_fields(kpi: Kpi | type[Kpi]) -> list[dataclasses.Field]:
+    """The dataclass fields that are user options (`--name` on the command line)."""
+    return [f for f in dataclasses.fields(kpi) if f.metadata.get("cli", True)]
 
 
 def _as_array(values: pa.Array | Sequence[Any]) -> pa.Array:

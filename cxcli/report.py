@@ -65,6 +65,7 @@ class Result:
     key: dict[str, Any] | None = None
     change: dict[str, Any] | None = None
     has_change: bool = False
+    too_small: bool | None = None  # set when --min-n is given
 
     def to_dict(self, confidence: float) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -78,6 +79,8 @@ class Result:
         out["quality"] = self.quality.to_dict()
         if self.has_change:
             out["change"] = self.change
+        if self.too_small is not None:
+            out["too_small"] = self.too_small
         if self.key is not None and e.notes:
             out["notes"] = list(e.notes)
         return out
@@ -148,6 +151,7 @@ class Report:
     filtered_out: int = 0
     notes: list[str] = field(default_factory=list)
     gate: dict[str, Any] | None = None
+    ranking: dict[str, Any] | None = None
 
     @property
     def value(self) -> float | None:
@@ -173,6 +177,7 @@ class Report:
             "params": self.params,
             "inputs": [i.to_dict() for i in self.inputs],
             "gate": self.gate,
+            "ranking": self.ranking,
             "notes": list(self.overall.estimate.notes) + self.notes,
             "cx_version": __version__,
         }

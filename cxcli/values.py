@@ -22,6 +22,19 @@ _ISO_TIME_RE = (
 _ZONE_RE = r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$"
 
 
+TRUE_SPELLINGS = ("true", "yes", "y", "t", "1")
+FALSE_SPELLINGS = ("false", "no", "n", "f", "0")
+_CLOCK_RE = r"^[0-9]+:[0-9]{1,2}(:[0-9]{1,2})?(\.[0-9]+)?$"
+
+
+@dataclass(frozen=True)
+class TimeSettings:
+    """How time text is read: `fmt` strptime codes (else ISO 8601), `tz` for naive values."""
+
+    fmt: str | None = None
+    tz: str | None = None
+
+
 @dataclass(frozen=True)
 class Parsed:
     """One column parsed: `values` is meaningful only where neither mask is set."""
@@ -64,8 +77,8 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     kind = arr.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         values = _np(pc.cast(arr, pa.float64()).fill_null(np.nan))
-        missing = np.isnan(values)
-        return Parsed(values, missing, np.isinf(values))
+        missing, infinite = np.isnan(values), np.isinf(values)
+        return Parsed(np.where(missing | infinite, 0.0, values), missing, infinite)
     if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind):
         missing = _null_mask(arr)
         return Parsed(np.zeros(len(arr)), missing, ~missing)
@@ -146,13 +159,43 @@ def _zone_suffix(text: str) -> bool:
     return text.endswith(("Z", "z")) or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":")
 
 
-def parse_times(arr: pa.Array | pa.ChunkedArray, fmt: str | None = None) -> Parsed:
+def parse_times(arr: pa.Array | pa.ChunkedArray, settings: TimeSettings | None = None) -> Parsed:
     """ISO 8601 dates and timestamps, with or without an offset, as int64 µs since the epoch (UTC).
 
-    Naive values are taken as UTC. Text that is not an ISO date or time is invalid; with `fmt`
-    (strptime codes such as `%d/%m/%Y %H:%M`), text that does not match it is.
+    Naive values are taken as UTC, or as local times in `settings.tz`. Text that is not an ISO
+    date or time is invalid; with `settings.fmt` (strptime codes such as `%d/%m/%Y %H:%M`), text
+    that does not match it is.
     """
+    settings = settings or TimeSettings()
+    parsed = _parse_times(_plain(arr), settings.fmt)
+    if settings.tz is None or _is_zoned(arr):
+        return parsed
+    return _localise(arr, parsed, settings.tz)
+
+
+def _is_zoned(arr: pa.Array | pa.ChunkedArray) -> bool:
+    return pa.types.is_timestamp(arr.type) and arr.type.tz is not None
+
+
+def _localise(arr: pa.Array | pa.ChunkedArray, parsed: Parsed, tz: str) -> Parsed:
+    """Re-read naive times as wall-clock times in `tz` (text with an offset keeps it)."""
     arr = _plain(arr)
+    naive = np.ones(len(parsed.values), dtype=bool)
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        zoned = pc.match_substring_regex(pc.utf8_trim_whitespace(arr), _ZONE_RE).fill_null(False)
+        naive = ~_np(zoned)
+    stamps = pa.array(parsed.values, pa.timestamp("us"))
+    try:
+        local = pc.assume_timezone(stamps, timezone=tz, ambiguous="earliest", nonexistent="latest")
+    except pa.ArrowInvalid as exc:
+        from .errors import UsageError
+
+        raise UsageError(f"--tz {tz!r}: {exc}") from None
+    values = np.where(naive & parsed.valid, _epoch_us(local), parsed.values)
+    return Parsed(values, parsed.missing, parsed.invalid)
+
+
+def _parse_times(arr: pa.Array, fmt: str | None) -> Parsed:
     if fmt is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return _parse_times_with(arr, fmt)
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
@@ -217,3 +260,51 @@ def _parse_one_time(text: str) -> int | None:
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     return (stamp - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+
+
+def parse_booleans(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """true/false, yes/no, y/n, t/f, 1/0 in any case (and boolean or 0/1 columns) as bools."""
+    arr = _plain(arr)
+    if pa.types.is_boolean(arr.type):
+        missing = _null_mask(arr)
+        return Parsed(_np(arr.fill_null(False)), missing, np.zeros(len(arr), dtype=bool))
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type):
+        number = parse_numbers(arr)
+        ok = (number.values == 0) | (number.values == 1)
+        return Parsed(number.values == 1, number.missing, number.invalid | (~number.missing & ~ok))
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        missing = _null_mask(arr)
+        return Parsed(np.zeros(len(arr), dtype=bool), missing, ~missing)
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+    missing = _missing_strings(pc.utf8_trim_whitespace(arr))
+    true = _np(pc.is_in(text, value_set=pa.array(TRUE_SPELLINGS)).fill_null(False))
+    false = _np(pc.is_in(text, value_set=pa.array(FALSE_SPELLINGS)).fill_null(False))
+    return Parsed(true, missing, ~missing & ~true & ~false)
+
+
+def parse_durations(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """Seconds from numbers or clock text (`HH:MM:SS`, `MM:SS`, fractions allowed).
+
+    Negative values, minutes or seconds of 60 and over in `H:MM:SS`, and other text are invalid.
+    """
+    arr = _plain(arr)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        number = parse_numbers(arr)
+        return Parsed(number.values, number.missing, number.invalid | (number.values < 0))
+    trimmed = pc.utf8_trim_whitespace(arr)
+    clock = _np(pc.match_substring_regex(trimmed, _CLOCK_RE).fill_null(False))
+    number = parse_numbers(arr)
+    values, invalid = number.values, number.invalid | (number.values < 0)
+    if clock.any():
+        rows = np.flatnonzero(clock)
+        text = trimmed.take(pa.array(rows))
+        short = pc.equal(pc.count_substring(text, ":"), 1)
+        text = pc.if_else(short, pc.binary_join_element_wise("0", text, ":"), text)  # 0:MM:SS
+        parts = pc.split_pattern(text, ":")
+        hours, minutes, seconds = (
+            _np(pc.cast(pc.list_element(parts, i), pa.float64())) for i in range(3)
+        )
+        values, invalid = values.copy(), invalid.copy()
+        values[rows] = hours * 3600 + minutes * 60 + seconds
+        invalid[rows] = (seconds >= 60) | (~_np(short) & (minutes >= 60))
+    return Parsed(np.where(invalid, 0.0, values), number.missing & ~clock, invalid)

@@ -1,12 +1,15 @@
-"""Generate realistic survey exports: `survey.csv` and `survey.parquet`.
+"""Generate realistic exports: survey responses (`survey.csv`, `survey.parquet`) and support
+tickets (`tickets.csv`, `tickets.parquet`).
 
-The bundled sample (`make sample`) is 4,000 rows; benchmarks ask for millions:
+The bundled samples (`make sample`) are a few thousand rows; benchmarks ask for millions:
 
-    python sample_data/generate.py --rows 10000000 --out /tmp/cxbench --no-parquet
+    python sample_data/generate.py --kind survey --rows 10000000 --out /tmp/cxbench
 
-Deterministic for a given --seed. Messy on purpose, as real exports are: ~2% unanswered
-scores, a few invalid ones (`11`, `ten`, `9.5`, `N/A`), comments with commas, quotes and (in
-~3.5% of rows) line breaks inside quoted fields, NPS drifting by region and month.
+Deterministic for a given --seed. Messy on purpose, as real exports are. Surveys: ~2%
+unanswered scores, a few invalid ones (`11`, `ten`, `9.5`, `N/A`), comments with commas, quotes
+and line breaks inside quoted fields, NPS drifting by region and month. Tickets: ~7% still open
+(no Closed time), handle times as `MM:SS` text or seconds, yes/no/Y/TRUE flags, a few tickets
+closed before they were opened, touch counts that are empty or `n/a`.
 """
 
 from __future__ import annotations
@@ -118,17 +121,145 @@ def write_parquet(path: Path, rows: int, seed: int) -> None:
         writer.close()
 
 
+QUEUES = np.array(["Billing", "Technical", "Account", "Shipping"])
+AGENTS = np.array([f"agent-{i:02d}" for i in range(1, 25)])
+TICKET_CHANNELS = np.array(["phone", "email", "chat"])
+YES = np.array(["Yes", "yes", "Y", "TRUE", "1"])
+NO = np.array(["No", "no", "N", "FALSE", "0", ""])
+TICKET_COLUMNS = [
+    "Ticket ID",
+    "Queue",
+    "Agent",
+    "Channel",
+    "Opened",
+    "Closed",
+    "Touches",
+    "Reopened",
+    "Talk",
+    "Hold",
+    "Wrap",
+]
+
+
+def ticket_chunk(rng: np.random.Generator, start: int, rows: int) -> dict[str, np.ndarray]:
+    """Tickets with typed values; `ticket_text` turns them into what an export holds."""
+    queue = rng.choice(len(QUEUES), size=rows, p=[0.35, 0.3, 0.2, 0.15])
+    agent = rng.integers(0, len(AGENTS), rows)
+    opened = rng.integers(0, 181 * 86400, size=rows)  # seconds after 2025-01-01
+    hours = rng.lognormal(np.array([2.2, 3.0, 1.8, 2.6])[queue], 1.1)  # resolution time
+    skill = 0.75 - 0.015 * (agent % 12)  # some agents resolve more on first contact
+    touches = np.where(rng.random(rows) < skill, 1, 1 + rng.geometric(0.5, rows))
+    reopened = rng.random(rows) < 0.06 + 0.04 * (touches > 1)
+    talk = rng.gamma(4.0, 75.0, rows)  # seconds
+    hold = np.where(rng.random(rows) < 0.4, rng.gamma(2.0, 30.0, rows), 0.0)
+    wrap = rng.gamma(3.0, 20.0, rows)
+    return {
+        "Ticket ID": np.arange(start + 1, start + rows + 1),
+        "Queue": QUEUES[queue],
+        "Agent": AGENTS[agent],
+        "Channel": TICKET_CHANNELS[rng.integers(0, 3, rows)],
+        "opened": opened,
+        "closed": opened + np.rint(hours * 3600).astype(np.int64),
+        "open": rng.random(rows) < 0.07,
+        "Touches": touches,
+        "Reopened": reopened,
+        "Talk": np.rint(talk),
+        "Hold": np.rint(hold),
+        "Wrap": np.rint(wrap),
+    }
+
+
+def _stamp(seconds: np.ndarray) -> np.ndarray:
+    stamp = np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]")
+    return np.char.add(np.datetime_as_string(stamp, unit="s"), "Z")
+
+
+def _clock(seconds: np.ndarray) -> np.ndarray:
+    whole = seconds.astype(np.int64)
+    minutes, rest = np.divmod(whole, 60)
+    return np.char.add(
+        np.char.add(np.char.zfill(minutes.astype(str), 2), ":"), np.char.zfill(rest.astype(str), 2)
+    )
+
+
+def ticket_text(rng: np.random.Generator, chunk: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    rows = len(chunk["Ticket ID"])
+    roll = rng.random(rows)
+    closed = chunk["closed"].copy()
+    closed[roll < 0.002] = chunk["opened"][roll < 0.002] - 3600  # closed before opened
+    closed_text = _stamp(closed).astype(object)
+    closed_text[chunk["open"]] = ""
+    touches = chunk["Touches"].astype(str).astype(object)
+    touches[(roll > 0.5) & (roll < 0.51)] = ""
+    touches[(roll > 0.6) & (roll < 0.603)] = "n/a"
+    reopened = np.where(
+        chunk["Reopened"], YES[rng.integers(0, len(YES), rows)], NO[rng.integers(0, len(NO), rows)]
+    ).astype(object)
+    reopened[(roll > 0.7) & (roll < 0.701)] = "maybe"
+    talk = np.where(
+        rng.random(rows) < 0.7, _clock(chunk["Talk"]), chunk["Talk"].astype(np.int64).astype(str)
+    ).astype(object)
+    talk[(roll > 0.8) & (roll < 0.81)] = ""
+    hold = np.where(chunk["Hold"] > 0, chunk["Hold"].astype(np.int64).astype(str), "")
+    wrap = chunk["Wrap"].astype(np.int64).astype(str).astype(object)
+    wrap[(roll > 0.9) & (roll < 0.9005)] = "-30"
+    return {
+        "Ticket ID": chunk["Ticket ID"],
+        "Queue": chunk["Queue"],
+        "Agent": chunk["Agent"],
+        "Channel": chunk["Channel"],
+        "Opened": _stamp(chunk["opened"]),
+        "Closed": closed_text,
+        "Touches": touches,
+        "Reopened": reopened,
+        "Talk": talk,
+        "Hold": hold,
+        "Wrap": wrap,
+    }
+
+
+def write_tickets(out: Path, rows: int, seed: int, parquet: bool) -> None:
+    rng = np.random.default_rng(seed + 100)
+    writer = None
+    with open(out / "tickets.csv", "w", newline="", encoding="utf-8") as fh:
+        csv_writer = csv.writer(fh)
+        csv_writer.writerow(TICKET_COLUMNS)
+        for start in range(0, rows, CHUNK):
+            text = ticket_text(rng, ticket_chunk(rng, start, min(CHUNK, rows - start)))
+            csv_writer.writerows(zip(*(text[c].tolist() for c in TICKET_COLUMNS), strict=True))
+            if parquet:
+                table = pa.table({c: pa.array(text[c].tolist()) for c in TICKET_COLUMNS})
+                table = table.set_column(
+                    4,
+                    "Opened",
+                    pa.array(
+                        np.char.rstrip(text["Opened"], "Z").astype("datetime64[s]"),
+                        pa.timestamp("s", tz="UTC"),
+                    ),
+                )
+                if writer is None:
+                    writer = pq.ParquetWriter(out / "tickets.parquet", table.schema)
+                writer.write_table(table)
+    if writer is not None:
+        writer.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=4000)
+    parser.add_argument("--kind", choices=["survey", "tickets", "all"], default="all")
+    parser.add_argument("--rows", type=int, default=None, help="default: 4000 survey, 3000 tickets")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     parser.add_argument("--no-parquet", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    write_csv(args.out / "survey.csv", args.rows, args.seed)
-    if not args.no_parquet:
-        write_parquet(args.out / "survey.parquet", args.rows, args.seed)
+    if args.kind in ("survey", "all"):
+        rows = args.rows or 4000
+        write_csv(args.out / "survey.csv", rows, args.seed)
+        if not args.no_parquet:
+            write_parquet(args.out / "survey.parquet", rows, args.seed)
+    if args.kind in ("tickets", "all"):
+        write_tickets(args.out, args.rows or 3000, args.seed, not args.no_parquet)
 
 
 if __name__ == "__main__":

@@ -282,3 +282,88 @@ def test_time_format(cx, write_csv):
     ).json
     assert [g["key"]["period"] for g in data["groups"]] == ["2025-01", "2025-02", None]
     assert data["quality"]["invalid_examples"][0]["value"] == "bad"
+
+
+TICKETS = str(SAMPLE / "tickets.csv")
+TICKETS_PQ = str(SAMPLE / "tickets.parquet")
+
+
+def test_ticket_done_when_commands(cx):
+    for path in (TICKETS, TICKETS_PQ):
+        fcr = cx(
+            "fcr",
+            path,
+            "--contacts",
+            "Touches",
+            "--reopened",
+            "Reopened",
+            "--resolved-at",
+            "Closed",
+            "--by",
+            "Queue",
+            "-q",
+        ).json
+        assert fcr["definition"] == "fcr.contacts" and fcr["unit"] == "percent"
+        assert {g["key"]["Queue"] for g in fcr["groups"]} == {
+            "Account",
+            "Billing",
+            "Shipping",
+            "Technical",
+        }
+        assert fcr["details"]["unresolved"] > 0
+        aht = cx("aht", path, "--talk", "Talk", "--hold", "Hold", "--acw", "Wrap", "-q").json
+        assert aht["definition"] == "aht.components" and aht["quality"]["invalid"] == 1
+        assert set(aht["details"]) >= {"median", "p90", "talk_mean", "hold_mean", "acw_mean"}
+        art = cx("art", path, "--created", "Opened", "--resolved", "Closed", "-q").json
+        assert art["quality"]["invalid"] == 3 and art["details"]["unresolved"] > 0
+
+
+def test_roles_found_by_alias_for_tickets(cx, write_csv):
+    path = str(
+        write_csv(
+            "t.csv", "created_at,resolved_at,contacts,talk_seconds\n2025-01-01,2025-01-02,1,60\n"
+        )
+    )
+    result = cx("art", path)
+    assert result.json["value"] == 86400.0
+    assert "using column 'created_at' for --created" in result.stderr
+    assert cx("fcr", path, "-q").json["value"] == 100.0
+    assert cx("aht", path, "-q").json["value"] == 60.0
+
+
+def test_fcr_without_contacts_or_flag_lists_columns(cx, write_csv):
+    result = cx("fcr", str(write_csv("t.csv", "a,b\n1,2\n")))
+    assert result.exit_code == 2
+    assert "no column found for --contacts or --first-contact; columns: 'a', 'b'" in result.stderr
+
+
+def test_top_and_min_n(cx):
+    data = cx(
+        "aht", TICKETS, "--talk", "Talk", "--by", "Agent", "--top", "3", "--min-n", "130", "-q"
+    ).json
+    ranking = data["ranking"]
+    assert len(ranking["best"]) == 3 and len(ranking["worst"]) == 3
+    values = [e["value"] for e in ranking["best"]]
+    assert values == sorted(values)  # shorter handle times are better
+    small = [g for g in data["groups"] if g["too_small"]]
+    assert ranking["too_small"] == len(small) > 0
+    ranked = {tuple(e["key"].values()) for e in ranking["best"] + ranking["worst"]}
+    assert not ranked & {tuple(g["key"].values()) for g in small}
+    table = cx("aht", TICKETS, "--talk", "Talk", "--by", "Agent", "--top", "3", "-f", "table", "-q")
+    assert "Best 3" in table.stdout and "Worst 3" in table.stdout
+
+
+def test_durations_read_as_people_read_them(cx):
+    table = cx("art", TICKETS, "--created", "Opened", "--resolved", "Closed", "-f", "table", "-q")
+    assert " h " in table.stdout or " d" in table.stdout
+    aht = cx("aht", TICKETS, "--talk", "Talk", "-f", "markdown", "-q").stdout
+    assert "m " in aht and "s**" in aht
+
+
+def test_tz_option(cx, write_csv):
+    path = str(
+        write_csv("t.csv", "created_at,resolved_at\n2025-07-01 10:00,2025-07-01T10:00:00Z\n")
+    )
+    assert cx("art", path, "-q").json["value"] == 0.0
+    assert cx("art", path, "-q", "--tz", "Europe/Berlin").json["value"] == 7200.0
+    assert cx("art", path, "-q", "--tz", "Mars/Base").exit_code == 2

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import random
 
 import numpy as np
-import pyarrow as pa
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cxcli import source
 from cxcli.engine import Query, run
@@ -18,7 +14,6 @@ from cxcli.kpis.ces import Ces
 from cxcli.kpis.csat import Csat
 from cxcli.kpis.nps import Nps
 from cxcli.periods import Period, parse_date
-from cxcli.registry import all_kpis
 
 SURVEY = """id,Score,Region,Channel,When
 1,10,EMEA,email,2025-01-05T10:00:00Z
@@ -175,28 +170,6 @@ def test_small_batches_give_the_same_report(write_csv, monkeypatch):
     pieces = report(path, **query)
     assert pieces == whole
     assert_accounting(whole)
-
-
-@pytest.mark.parametrize("kpi_name", list(all_kpis()))
-@given(
-    scores=st.lists(st.integers(-2, 12), max_size=200),
-    cuts=st.lists(st.integers(0, 200), max_size=6),
-    seed=st.integers(0, 1000),
-)
-def test_any_split_and_merge_order_gives_the_same_state(kpi_name, scores, cuts, seed):
-    kpi = all_kpis()[kpi_name]()
-    parsed = kpi.parse({"score": pa.array(scores, pa.int64())})
-    missing, invalid = kpi.row_status(parsed)
-    values = parsed["score"].values[~(missing | invalid)]
-    whole = kpi.update(kpi.init(), {"score": values})
-    bounds = sorted({0, len(values), *[c for c in cuts if c <= len(values)]})
-    parts = [kpi.update(kpi.init(), {"score": values[a:b]}) for a, b in itertools.pairwise(bounds)]
-    random.Random(seed).shuffle(parts)
-    merged = kpi.init()
-    for part in parts:
-        merged = kpi.merge(part, merged) if seed % 2 else kpi.merge(merged, part)
-    assert np.array_equal(merged, whole)
-    assert kpi.finalize(merged) == kpi.finalize(whole)
 
 
 @pytest.mark.parametrize("kpi", [Nps(), Csat(), Ces()])

@@ -8,7 +8,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from cxcli.values import parse_integers, parse_numbers, parse_times
+from cxcli.values import (
+    TimeSettings,
+    parse_booleans,
+    parse_durations,
+    parse_integers,
+    parse_numbers,
+    parse_times,
+)
 
 M, BAD, V = "missing", "invalid", "valid"
 
@@ -101,9 +108,70 @@ def test_all_arrays_have_matching_lengths():
 
 def test_times_with_an_explicit_format():
     parsed = parse_times(
-        pa.array(["31/12/2025 23:59", "01/02/2025 00:00", "12/31/2025 10:00", ""]), "%d/%m/%Y %H:%M"
+        pa.array(["31/12/2025 23:59", "01/02/2025 00:00", "12/31/2025 10:00", ""]),
+        TimeSettings(fmt="%d/%m/%Y %H:%M"),
     )
     assert status(parsed) == [V, V, BAD, M]
     assert parsed.values[1] == _us("2025-02-01T00:00:00")
-    zoned = parse_times(pa.array(["2025-01-01 02:00 +0200"]), "%Y-%m-%d %H:%M %z")
+    zoned = parse_times(pa.array(["2025-01-01 02:00 +0200"]), TimeSettings(fmt="%Y-%m-%d %H:%M %z"))
     assert zoned.values[0] == _us("2025-01-01T00:00:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "state"),
+    [
+        ("true", True, V),
+        ("TRUE", True, V),
+        ("Yes", True, V),
+        ("y", True, V),
+        ("T", True, V),
+        ("1", True, V),
+        ("false", False, V),
+        ("No", False, V),
+        ("n", False, V),
+        ("f", False, V),
+        ("0", False, V),
+        ("", False, M),
+        ("maybe", False, BAD),
+        ("2", False, BAD),
+    ],
+)
+def test_booleans(text, value, state):
+    parsed = parse_booleans(pa.array([text]))
+    assert status(parsed) == [state]
+    if state == V:
+        assert bool(parsed.values[0]) is value
+
+
+def test_boolean_columns():
+    assert status(parse_booleans(pa.array([True, None]))) == [V, M]
+    assert status(parse_booleans(pa.array([0, 1, 2]))) == [V, V, BAD]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds", "state"),
+    [
+        ("07:40", 460.0, V),
+        ("1:02:03", 3723.0, V),
+        ("0:00:30.5", 30.5, V),
+        ("75:30", 4530.0, V),
+        ("90", 90.0, V),
+        ("12.5", 12.5, V),
+        ("-5", None, BAD),
+        ("1:60", None, BAD),
+        ("1:60:00", None, BAD),
+        ("x", None, BAD),
+        ("", None, M),
+        ("1:2:3:4", None, BAD),
+    ],
+)
+def test_durations(text, seconds, state):
+    parsed = parse_durations(pa.array([text]))
+    assert status(parsed) == [state]
+    if seconds is not None:
+        assert parsed.values[0] == seconds
+
+
+def test_duration_numbers():
+    parsed = parse_durations(pa.array([12.5, -1.0, None]))
+    assert status(parsed) == [V, BAD, M] and parsed.values[0] == 12.5

@@ -4,7 +4,6 @@ command, its --help and every shared option without a line of CLI code."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import inspect
 import os
 import sys
@@ -15,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import CxError, ExitCode
-from ..kpi import Kpi
+from ..kpi import Kpi, option_fields
 from ..periods import parse_date
 from ..render import Format
 from .options import COLUMNS, OPTIONS, _param, common_parameters
@@ -47,7 +46,7 @@ _OPTION_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "None": N
 
 def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     params = []
-    for f in dataclasses.fields(kpi_cls):
+    for f in option_fields(kpi_cls):
         # Option fields use only builtin types; annotations are strings (PEP 563).
         kind = (
             eval(f.type, {"__builtins__": {}}, _OPTION_TYPES) if isinstance(f.type, str) else f.type
@@ -161,6 +160,9 @@ def _run(
         period=kw["period"],
         time=kw["time"],
         time_format=kw["time_format"],
+        tz=kw["tz"],
+        top=kw["top"],
+        min_n=kw["min_n"],
         since=parse_date(kw["since"], "--since") if kw["since"] else None,
         until=parse_date(kw["until"], "--until") if kw["until"] else None,
         where=kw["where"],

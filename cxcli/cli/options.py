@@ -114,6 +114,42 @@ def common_parameters() -> list[inspect.Parameter]:
             None,
         ),
         _param(
+            "tz",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="ZONE",
+                    help="Time zone of times without an offset, e.g. Europe/Berlin (default: UTC).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "top",
+            Annotated[
+                int | None,
+                opt(
+                    metavar="N",
+                    help="Rank groups: show the best and the worst N.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "min_n",
+            Annotated[
+                int,
+                opt(
+                    metavar="N",
+                    help="Groups with fewer than N valid rows are too small to judge.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            0,
+        ),
+        _param(
             "strict",
             Annotated[
                 bool,

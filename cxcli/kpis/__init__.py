@@ -4,5 +4,8 @@
 from . import nps
 from . import csat
 from . import ces
+from . import fcr
+from . import aht
+from . import art
 
-__all__ = ["ces", "csat", "nps"]
+__all__ = ["aht", "art", "ces", "csat", "fcr", "nps"]

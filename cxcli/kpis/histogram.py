@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed
+    from ..values import Parsed, TimeSettings
 
 
 def parse_scale(text: str, allowed: tuple[str, ...], option: str = "--scale") -> tuple[int, int]:
@@ -48,7 +48,9 @@ class ScoreKpi(Kpi["np.ndarray"]):
     def bounds(self) -> tuple[int, int]:
         raise NotImplementedError
 
-    def parse(self, columns: Mapping[str, pa.Array]) -> dict[str, Parsed]:
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
         from ..values import parse_integers
 
         low, high = self.bounds

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .text import change_text, fmt_ci, fmt_value, quality_text
+from .text import change_text, fmt_ci, fmt_duration, fmt_value, quality_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPARKS = "▁▂▃▄▅▆▇█"
@@ -74,14 +74,21 @@ def _distribution(data: dict[str, Any]) -> Table:
 
 def _details_text(report: Report, data: dict[str, Any]) -> str:
     """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
-    shown = {"promoters", "passives", "detractors"}
+    shown = {"promoters", "passives", "detractors", "pct_promoters", "pct_passives"}
+    shown.add("pct_detractors")
+    details = dict(data["details"])
+    quantiles = details.pop("quantiles", None) or {}
+    details.update({k: v for k, v in quantiles.items() if k not in ("p50", "p90")})
     parts = []
-    for name, value in data["details"].items():
-        if name in shown or name.startswith("pct_promoters") or not isinstance(value, int | float):
+    for name, value in details.items():
+        if name in shown or isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        if name.startswith(("pct_pass", "pct_detr")):
-            continue
-        text = f"{value:,}" if isinstance(value, int) else f"{value:.{report.kpi.decimals + 1}f}"
+        if isinstance(value, int):
+            text = f"{value:,}"
+        elif report.kpi.unit == "seconds":
+            text = fmt_duration(value)
+        else:
+            text = f"{value:.{report.kpi.decimals + 1}f}"
         parts.append(f"{name} {text}")
     return " · ".join(parts)
 
@@ -108,8 +115,9 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
         value.append(f"   {level:g}% CI {fmt_ci(kpi, data['ci'])}", style="")
     value.append(f"   n = {data['n']:,}")
     console.print(value)
-    console.print()
-    console.print(_distribution(data))
+    if "distribution" in data["details"]:
+        console.print()
+        console.print(_distribution(data))
     details = _details_text(report, data)
     if details:
         console.print(Text("Details: ", style="bold").append(details))
@@ -117,7 +125,11 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     console.print(Text("Data quality: ", style="bold").append(clean(quality_text(data["quality"]))))
     for note in data["notes"]:
         console.print(Text("note: ", style="yellow").append(clean(note)))
-    if data["groups"]:
+    if data.get("ranking"):
+        console.print()
+        for title in ("best", "worst"):
+            console.print(_ranking_table(report, data, title))
+    elif data["groups"]:
         console.print()
         console.print(_groups_table(report, data))
         if data["params"].get("period"):
@@ -159,7 +171,36 @@ def _groups_table(report: Report, data: dict[str, Any]) -> Table:
             cells.append(Text(text, style=style))
         quality = group["quality"]
         cells.append(f"{quality['missing']:,} / {quality['invalid']:,}")
+        if group.get("too_small"):
+            cells[len(keys) + 2] = Text(f"{group['n']:,} (too small)", style="dim")
         table.add_row(*cells)
+    return table
+
+
+def _ranking_table(report: Report, data: dict[str, Any], which: str) -> Table:
+    ranking = data["ranking"]
+    caption = None
+    if which == "worst" and ranking["too_small"]:
+        caption = f"{ranking['too_small']} groups below --min-n are not ranked"
+    table = Table(
+        show_edge=False,
+        header_style="bold",
+        title=f"{which.capitalize()} {ranking['top']}",
+        title_justify="left",
+        caption=caption,
+        caption_justify="left",
+    )
+    keys = list(data["groups"][0]["key"]) if data["groups"] else []
+    for key in keys:
+        table.add_column(key)
+    table.add_column("value", justify="right")
+    table.add_column("n", justify="right")
+    for entry in ranking[which]:
+        table.add_row(
+            *[clean(entry["key"][k]) for k in keys],
+            Text(fmt_value(report.kpi, entry["value"]), style="bold"),
+            f"{entry['n']:,}",
+        )
     return table
 
 

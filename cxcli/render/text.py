@@ -10,8 +10,23 @@ from ..kpi import Kpi
 def fmt_value(kpi: Kpi, value: float | None) -> str:
     if value is None:
         return "–"
+    if kpi.unit == "seconds":
+        return fmt_duration(value)
     text = f"{value:.{kpi.decimals}f}"
     return text + "%" if kpi.unit == "percent" else text
+
+
+def fmt_duration(seconds: float) -> str:
+    """As people read durations: `45.2s`, `7m 40s`, `20.1 h`, `3.5 d`."""
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds:.1f}s"
+    if seconds < 3600:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{sign}{minutes}m {rest:02d}s"
+    if seconds < 48 * 3600:
+        return f"{sign}{seconds / 3600:.1f} h"
+    return f"{sign}{seconds / 86400:.1f} d"
 
 
 def fmt_ci(kpi: Kpi, ci: dict[str, Any] | None) -> str:
@@ -25,7 +40,12 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None) -> str:
         return ""
     delta = change["delta"]
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    text = f"{arrow} {delta:+.{kpi.decimals}f} vs {change['vs']}"
+    amount = (
+        ("+" if delta >= 0 else "") + fmt_duration(delta)
+        if kpi.unit == "seconds"
+        else f"{delta:+.{kpi.decimals}f}"
+    )
+    text = f"{arrow} {amount} vs {change['vs']}"
     if change.get("significant"):
         text += f" (p={change['p_value']:.3f})"
     elif change.get("p_value") is not None:
