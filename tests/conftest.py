@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,20 @@ settings.register_profile("long", max_examples=2000, deadline=None)
 settings.load_profile("default")
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+# The columns of the ticket sample, as each ticket KPI is told them.
+TICKET_ARGS = {
+    "fcr": ["--contacts", "Touches", "--reopened", "Reopened", "--resolved-at", "Closed"],
+    "aht": ["--talk", "Talk", "--hold", "Hold", "--acw", "Wrap"],
+    "art": ["--created", "Opened", "--resolved", "Closed"],
+}
+
+
+def generate(folder: Path, kind: str, rows: int, seed: int, parquet: bool = True) -> Path:
+    """A fresh export from sample_data/generate.py, with a seed the samples do not use."""
+    args = [sys.executable, str(SAMPLE / "generate.py"), "--kind", kind, "--rows", str(rows)]
+    args += ["--seed", str(seed), "--out", str(folder)]
+    subprocess.run(args + ([] if parquet else ["--no-parquet"]), check=True)
+    return folder
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, TICKET_ARGS
 
 from cxcli import __version__
 from cxcli.registry import all_kpis
@@ -290,19 +290,7 @@ TICKETS_PQ = str(SAMPLE / "tickets.parquet")
 
 def test_ticket_done_when_commands(cx):
     for path in (TICKETS, TICKETS_PQ):
-        fcr = cx(
-            "fcr",
-            path,
-            "--contacts",
-            "Touches",
-            "--reopened",
-            "Reopened",
-            "--resolved-at",
-            "Closed",
-            "--by",
-            "Queue",
-            "-q",
-        ).json
+        fcr = cx("fcr", path, *TICKET_ARGS["fcr"], "--by", "Queue", "-q").json
         assert fcr["definition"] == "fcr.contacts" and fcr["unit"] == "percent"
         assert {g["key"]["Queue"] for g in fcr["groups"]} == {
             "Account",
@@ -311,10 +299,10 @@ def test_ticket_done_when_commands(cx):
             "Technical",
         }
         assert fcr["details"]["unresolved"] > 0
-        aht = cx("aht", path, "--talk", "Talk", "--hold", "Hold", "--acw", "Wrap", "-q").json
+        aht = cx("aht", path, *TICKET_ARGS["aht"], "-q").json
         assert aht["definition"] == "aht.components" and aht["quality"]["invalid"] == 1
         assert set(aht["details"]) >= {"median", "p90", "talk_mean", "hold_mean", "acw_mean"}
-        art = cx("art", path, "--created", "Opened", "--resolved", "Closed", "-q").json
+        art = cx("art", path, *TICKET_ARGS["art"], "-q").json
         assert art["quality"]["invalid"] == 3 and art["details"]["unresolved"] > 0
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE
+from conftest import SAMPLE, TICKET_ARGS
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {
@@ -29,27 +29,11 @@ CASES = {
     ],
     "csat_by_channel": ["csat", "survey.csv", "--score", "Sat", "--by", "Channel"],
     "ces_filtered": ["ces", "survey.csv", "--score", "Effort", "--where", "Region = 'EMEA'"],
-    "fcr_by_queue": [
-        "fcr",
-        "tickets.csv",
-        "--contacts",
-        "Touches",
-        "--reopened",
-        "Reopened",
-        "--resolved-at",
-        "Closed",
-        "--by",
-        "Queue",
-    ],
+    "fcr_by_queue": ["fcr", "tickets.csv", *TICKET_ARGS["fcr"], "--by", "Queue"],
     "aht_top_agents": [
         "aht",
         "tickets.parquet",
-        "--talk",
-        "Talk",
-        "--hold",
-        "Hold",
-        "--acw",
-        "Wrap",
+        *TICKET_ARGS["aht"],
         "--by",
         "Agent",
         "--top",

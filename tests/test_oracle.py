@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
-from conftest import SAMPLE
+from conftest import generate
 
 
 def oracle_scores(raw: pd.Series, low: int, high: int) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -43,21 +40,7 @@ def oracle(frame: pd.DataFrame, kpi: str, column: str, keys: list[str]) -> dict:
 @pytest.fixture(scope="module")
 def unseen(tmp_path_factory):
     """A fresh export from the generator with a seed the sample does not use."""
-    folder = tmp_path_factory.mktemp("unseen")
-    subprocess.run(
-        [
-            sys.executable,
-            str(SAMPLE / "generate.py"),
-            "--rows",
-            "30000",
-            "--seed",
-            "91",
-            "--out",
-            str(folder),
-            "--no-parquet",
-        ],
-        check=True,
-    )
+    folder = generate(tmp_path_factory.mktemp("unseen"), "survey", 30_000, 91, parquet=False)
     return folder / "survey.csv"
 
 

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SAMPLE
+from conftest import TICKET_ARGS, generate
 
 ROWS = 30_000
 
 
 @pytest.fixture(scope="module")
 def tickets(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tickets")
-    subprocess.run(
-        [
-            sys.executable,
-            str(SAMPLE / "generate.py"),
-            "--kind",
-            "tickets",
-            "--rows",
-            str(ROWS),
-            "--seed",
-            "23",
-            "--out",
-            str(folder),
-        ],
-        check=True,
-    )
+    folder = generate(tmp_path_factory.mktemp("tickets"), "tickets", ROWS, 23)
     frame = pd.read_csv(folder / "tickets.csv", dtype=str, keep_default_na=False)
     return folder, frame
 
@@ -58,19 +40,7 @@ def rank_error(values: np.ndarray, quantile: float, got: float) -> float:
 def test_fcr(cx, tickets):
     folder, df = tickets
     for path in (folder / "tickets.csv", folder / "tickets.parquet"):
-        data = cx(
-            "fcr",
-            str(path),
-            "--contacts",
-            "Touches",
-            "--reopened",
-            "Reopened",
-            "--resolved-at",
-            "Closed",
-            "--by",
-            "Queue",
-            "-q",
-        ).json
+        data = cx("fcr", str(path), *TICKET_ARGS["fcr"], "--by", "Queue", "-q").json
         reopened_text = df["Reopened"].str.strip().str.lower()
         reopened = reopened_text.isin(["yes", "y", "true", "1", "t"])
         bad_flag = ~reopened_text.isin(
@@ -108,12 +78,7 @@ def test_aht(cx, tickets):
         data = cx(
             "aht",
             str(path),
-            "--talk",
-            "Talk",
-            "--hold",
-            "Hold",
-            "--acw",
-            "Wrap",
+            *TICKET_ARGS["aht"],
             "--quantiles",
             "0.5,0.9,0.99",
             "-q",
@@ -133,7 +98,7 @@ def test_art(cx, tickets):
     resolved = closed.notna() & ~backwards
     hours = (closed - created)[resolved].dt.total_seconds().to_numpy()
     for path in (folder / "tickets.csv", folder / "tickets.parquet"):
-        data = cx("art", str(path), "--created", "Opened", "--resolved", "Closed", "-q").json
+        data = cx("art", str(path), *TICKET_ARGS["art"], "-q").json
         assert data["n"] == resolved.sum()
         assert data["details"]["unresolved"] == closed.isna().sum()
         assert data["quality"]["invalid"] == backwards.sum()
