@@ -66,9 +66,10 @@ def _plain(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
-def _missing_strings(trimmed: pa.Array) -> np.ndarray:
-    missing = pc.is_in(trimmed, value_set=pa.array(MISSING_SPELLINGS, pa.string()))
-    return _np(pc.or_kleene(missing, trimmed.is_null()).fill_null(True))
+def _missing_strings(text: pa.Array) -> np.ndarray:
+    """Null, empty, or a missing spelling such as NA."""
+    missing = pc.is_in(text, value_set=pa.array(MISSING_SPELLINGS, pa.string()))
+    return _np(pc.or_kleene(missing, text.is_null()).fill_null(True))
 
 
 def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
@@ -84,18 +85,22 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
         return Parsed(np.zeros(len(arr)), missing, ~missing)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         arr = pc.cast(arr, pa.string())
-    trimmed = pc.utf8_trim_whitespace(arr)
-    missing = _missing_strings(trimmed)
-    try:  # fast path: every present value is a plain number
-        values = _np(pc.cast(trimmed, pa.float64()).fill_null(np.nan))
-        bad = ~missing & np.isnan(values)  # a literal NaN that was not a missing spelling
-    except pa.ArrowInvalid:
-        looks_numeric = pc.match_substring_regex(trimmed, _NUMBER_RE).fill_null(False)
-        cleaned = pc.if_else(looks_numeric, trimmed, pa.scalar(None, pa.string()))
-        values = _np(pc.cast(cleaned, pa.float64()).fill_null(np.nan))
-        bad = ~missing & ~_np(looks_numeric)
-    values = np.where(missing | bad, 0.0, values)
-    return Parsed(values, missing, bad | np.isinf(values))
+    # Plain numbers (most cells) are cast in one go; only the rest is trimmed and looked at.
+    values = np.zeros(len(arr))
+    missing = _null_mask(arr)
+    plain = _np(pc.match_substring_regex(arr, _NUMBER_RE).fill_null(False))
+    values[plain] = _np(pc.cast(arr.filter(pa.array(plain)), pa.float64()))
+    bad = ~plain & ~missing
+    rest = np.flatnonzero(bad)
+    if rest.size:
+        trimmed = pc.utf8_trim_whitespace(arr.take(pa.array(rest)))
+        blank = _missing_strings(trimmed)
+        number = _np(pc.match_substring_regex(trimmed, _NUMBER_RE).fill_null(False)) & ~blank
+        missing[rest[blank]] = True
+        bad[rest[blank | number]] = False
+        values[rest[number]] = _np(pc.cast(trimmed.filter(pa.array(number)), pa.float64()))
+    infinite = np.isinf(values)
+    return Parsed(np.where(infinite, 0.0, values), missing, bad | infinite)
 
 
 def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Parsed:
@@ -204,10 +209,13 @@ def _parse_times(arr: pa.Array, fmt: str | None) -> Parsed:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         missing = _null_mask(arr)
         return Parsed(np.zeros(len(arr), dtype=np.int64), missing, ~missing)
-    nulls = _null_mask(arr)
-    values = _cast_times(arr, nulls)  # clean ISO text: one cast, nothing else
-    if values is not None:
-        return Parsed(values, nulls, np.zeros(len(arr), dtype=bool))
+    blank = _null_mask(arr) | (_np(pc.binary_length(arr).fill_null(0)) == 0)
+    present = arr.filter(pa.array(~blank)) if blank.any() else arr
+    cast = _cast_times(present, np.zeros(len(present), dtype=bool))
+    if cast is not None:  # clean ISO text: one cast, nothing else
+        values = np.zeros(len(arr), dtype=np.int64)
+        values[~blank] = cast
+        return Parsed(values, blank, np.zeros(len(arr), dtype=bool))
     trimmed = pc.utf8_trim_whitespace(arr)
     missing = _missing_strings(trimmed)
     present = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
@@ -288,23 +296,19 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     Negative values, minutes or seconds of 60 and over in `H:MM:SS`, and other text are invalid.
     """
     arr = _plain(arr)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        number = parse_numbers(arr)
-        return Parsed(number.values, number.missing, number.invalid | (number.values < 0))
-    trimmed = pc.utf8_trim_whitespace(arr)
-    clock = _np(pc.match_substring_regex(trimmed, _CLOCK_RE).fill_null(False))
     number = parse_numbers(arr)
-    values, invalid = number.values, number.invalid | (number.values < 0)
-    if clock.any():
-        rows = np.flatnonzero(clock)
-        text = trimmed.take(pa.array(rows))
+    values, invalid = number.values.copy(), number.invalid | (number.values < 0)
+    rows = np.flatnonzero(number.invalid)  # not a number: perhaps clock text
+    if rows.size and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        text = pc.utf8_trim_whitespace(arr.take(pa.array(rows)))
+        clock = _np(pc.match_substring_regex(text, _CLOCK_RE).fill_null(False))
+        rows, text = rows[clock], text.filter(pa.array(clock))
         short = pc.equal(pc.count_substring(text, ":"), 1)
         text = pc.if_else(short, pc.binary_join_element_wise("0", text, ":"), text)  # 0:MM:SS
         parts = pc.split_pattern(text, ":")
         hours, minutes, seconds = (
             _np(pc.cast(pc.list_element(parts, i), pa.float64())) for i in range(3)
         )
-        values, invalid = values.copy(), invalid.copy()
         values[rows] = hours * 3600 + minutes * 60 + seconds
         invalid[rows] = (seconds >= 60) | (~_np(short) & (minutes >= 60))
-    return Parsed(np.where(invalid, 0.0, values), number.missing & ~clock, invalid)
+    return Parsed(np.where(invalid, 0.0, values), number.missing, invalid)
