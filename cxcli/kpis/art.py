@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from ..kpi import Estimate, Role
 from ..registry import register
 from .duration import DurationKpi, DurationState
-
-UNRESOLVED = -(2**63)  # the resolution time of an open ticket
+from .tickets import TIME_ALIASES, UNRESOLVED, unresolved_as_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,6 +51,7 @@ class Art(DurationKpi):
     title = "Average Resolution Time"
     roles = (CREATED, RESOLVED)
     time_role = "created"  # periods and --since/--until go by creation time by default
+    time_aliases = TIME_ALIASES
     examples = (
         "cx art tickets.csv --created Opened --resolved Closed",
         "cx art tickets.parquet --by queue --period month --quantiles 0.5,0.9,0.99",
@@ -85,17 +85,3 @@ class Art(DurationKpi):
         estimate.details["resolved"] = state.n
         estimate.details["unresolved"] = state.counters.get("unresolved", 0)
         return estimate
-
-
-def unresolved_as_value(resolved: Parsed, created: Parsed | None = None) -> Parsed:
-    """An empty resolution time is not missing data: the ticket is open. Mark it with the
-    UNRESOLVED value (a usable row); a resolution before the creation time is invalid."""
-    import numpy as np
-
-    from ..values import Parsed
-
-    invalid = resolved.invalid
-    if created is not None:
-        invalid = invalid | (created.valid & resolved.valid & (resolved.values < created.values))
-    values = np.where(resolved.missing, UNRESOLVED, resolved.values)
-    return Parsed(values, np.zeros(len(values), dtype=bool), invalid)

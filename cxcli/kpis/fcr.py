@@ -21,7 +21,7 @@ from ..errors import ColumnNotFound, UsageError
 from ..kpi import Estimate, Kpi, Role
 from ..registry import register
 from ..stats import two_proportion_p, wilson
-from .art import UNRESOLVED, unresolved_as_value
+from .tickets import TIME_ALIASES, UNRESOLVED, unresolved_as_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,7 +64,7 @@ class Fcr(Kpi["np.ndarray"]):
     title = "First Contact Resolution"
     unit = "percent"
     roles = (CONTACTS, FIRST_CONTACT, REOPENED, RESOLVED_AT)
-    time_aliases = ("created_at", "opened_at", "created", "timestamp", "date")
+    time_aliases = TIME_ALIASES
     examples = (
         "cx fcr tickets.csv --contacts Touches --reopened Reopened --resolved-at Closed",
         "cx fcr tickets.csv --first-contact fcr_flag --by Queue --period month",
