@@ -20,9 +20,10 @@ from .errors import ColumnNotFound, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, period_codes, period_label
 from .report import Quality, Report, Result
-from .source import Input, Reader, resolve_inputs
+from .source import Input, Reader, resolve_inputs, spool
 from .values import Parsed, TimeSettings, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
+from .windows import Window, default_window, split
 
 GROUP_EXAMPLES = 3
 
@@ -44,6 +45,7 @@ class Query:
     strict: bool = False
     top: int | None = None  # rank groups: the best and worst `top`
     min_n: int = 0  # groups with fewer used rows are marked too small to judge
+    window: Window | None = None  # --from/--to of a windowed KPI
 
     def __post_init__(self) -> None:
         if self.top is not None and self.top < 1:
@@ -82,12 +84,19 @@ class Plan:
 
 
 def plan_columns(
-    kpi: Kpi, query: Query, header: Sequence[str], source: str, notice: Callable[[str], None]
+    kpi: Kpi,
+    query: Query,
+    header: Sequence[str],
+    source: str,
+    notice: Callable[[str], None],
+    roles_read: Sequence[str] | None = None,
 ) -> Plan:
-    """Map roles, --time, --by and --where names onto the header's columns."""
+    """Map roles (all, or those of one input), --time, --by and --where onto the header."""
     named: dict[str, str] = {}
     found: dict[str, str] = {}
     for role in kpi.roles:
+        if roles_read is not None and role.name not in roles_read:
+            continue
         wanted = query.columns.get(role.name)
         if wanted:
             named[role.name] = find_column(wanted, header, source=source, option=role.option)
@@ -131,14 +140,20 @@ def plan_columns(
 class _Accumulator:
     """Partial states and row accounting for the whole run, overall and per group."""
 
-    def __init__(self, kpi: Kpi, query: Query, plan: Plan) -> None:
+    def __init__(
+        self, kpi: Kpi, query: Query, plan: Plan, previous: _Accumulator | None = None
+    ) -> None:
+        """`previous`: the accumulator of a KPI's earlier input, whose totals carry on."""
         self.kpi, self.query, self.plan = kpi, query, plan
-        self.state = kpi.init()
-        self.quality = Quality()
-        self.groups: dict[tuple, Any] = {}
-        self.group_quality: dict[tuple, Quality] = {}
-        self.grouped = bool(plan.by) or query.period is not None
-        self.filtered_out = 0
+        self.state = kpi.init() if previous is None else previous.state
+        self.quality = Quality() if previous is None else previous.quality
+        self.groups: dict[tuple, Any] = {} if previous is None else previous.groups
+        self.group_quality: dict[tuple, Quality] = (
+            {} if previous is None else previous.group_quality
+        )
+        self.periods = query.period is not None and not kpi.windowed  # rows grouped by time
+        self.grouped = bool(plan.by) or self.periods
+        self.filtered_out = 0 if previous is None else previous.filtered_out
         # Every column a row needs to be used, in the order examples name them.
         self.checked = [(role, col) for role, col in plan.roles.items()]
         if plan.time and query.needs_time:
@@ -231,8 +246,8 @@ class _Accumulator:
             indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
             dictionary = encoded.dictionary
             parts.append((indices, lambda idx, d=dictionary: d.take(pa.array(idx)).to_pylist()))
-        if self.query.period is not None:
-            assert times is not None
+        if self.periods:
+            assert times is not None and self.query.period is not None
             codes = period_codes(times.values, self.query.period)
             valid = times.valid
             none = int(codes[valid].min()) - 1 if valid.any() else 0  # rows with no usable time
@@ -259,36 +274,51 @@ class _Accumulator:
         return out
 
     def results(self) -> tuple[Result, list[Result]]:
-        confidence = self.query.confidence
-        overall = Result(self.kpi.finalize(self.state, confidence), self.quality)
-        period = self.query.period
+        """The headline and the groups: segments (--by), each split into periods (--period) —
+        rows grouped by their time, or for a windowed KPI the window cut into periods."""
+        kpi, confidence = self.kpi, self.query.confidence
+        overall = Result(kpi.finalize(kpi.view(self.state, 0), confidence), self.quality)
+        by = self.plan.by
+        if kpi.windowed:  # segments × the periods of the window
+            segments = {key: self.groups[key] for key in self.groups} if by else {(): self.state}
+            quality = self.group_quality if by else {(): self.quality}
+            periods = range(1, len(kpi.windows)) if self.query.period else [0]
+            entries = [
+                (key, kpi.windows[i].label, kpi.view(state, i), quality[key])
+                for key, state in sorted(segments.items(), key=lambda kv: _sort_key(kv[0]))
+                for i in periods
+            ]
+            if not by and not self.query.period:
+                entries = []
+        else:
+            entries = []
+            for key in sorted(self.groups, key=_sort_key):
+                code = key[-1] if self.periods else None
+                label = None if code is None else period_label(code, self.query.period)
+                segment = key[:-1] if self.periods else key
+                entries.append((segment, label, self.groups[key], self.group_quality[key]))
         results: list[Result] = []
-        previous: dict[tuple, tuple[Any, Result, int]] = {}
-        for key in sorted(self.groups, key=_sort_key):
-            state = self.groups[key]
-            labels = dict(zip(self.plan.by, key[: len(self.plan.by)], strict=True))
-            result = Result(self.kpi.finalize(state, confidence), self.group_quality[key], labels)
+        previous: dict[tuple, tuple[Any, Result]] = {}
+        for segment, label, state, quality in entries:
+            labels = dict(zip(by, segment, strict=True))
+            result = Result(kpi.finalize(state, confidence), quality, labels)
             if self.query.min_n:
                 result.too_small = result.estimate.n < self.query.min_n
-            if period is not None:
-                code = key[-1]
-                labels["period"] = None if code is None else period_label(code, period)
+            if self.query.period is not None:
+                labels["period"] = label
                 result.has_change = True
-                segment = key[:-1]
-                if code is not None and segment in previous:
-                    result.change = self._change(previous[segment], state, result)
-                if code is not None:
-                    previous[segment] = (state, result, code)
+                if label is not None and segment in previous:
+                    result.change = self._change(*previous[segment], state, result)
+                if label is not None:
+                    previous[segment] = (state, result)
             results.append(result)
         return overall, results
 
-    def _change(self, before: tuple[Any, Result, int], state: Any, after: Result) -> dict:
-        old_state, old, code = before
+    def _change(self, old_state: Any, old: Result, state: Any, new: Result) -> dict:
         p_value = self.kpi.compare(old_state, state)
-        a, b = old.estimate.value, after.estimate.value
-        assert self.query.period is not None
+        a, b = old.estimate.value, new.estimate.value
         return {
-            "vs": period_label(code, self.query.period),
+            "vs": old.key["period"] if old.key else None,
             "delta": None if a is None or b is None else b - a,
             "p_value": p_value,
             "significant": None if p_value is None else p_value < 1 - self.query.confidence,
@@ -323,41 +353,53 @@ def _sort_key(key: tuple) -> tuple:
 
 def run(
     kpi: Kpi,
-    paths: Sequence[str],
+    paths: Sequence[str] | Mapping[str, Sequence[str]],
     query: Query | None = None,
     notice: Callable[[str], None] = lambda message: None,
     progress: Callable[[Input, int], None] | None = None,
 ) -> Report:
-    """Compute one KPI over files, globs, directories or `-` (stdin): one streaming pass.
+    """Compute one KPI over files, globs, directories or `-` (stdin) in one streaming pass
+    (two for a windowed KPI with no --from/--to: the first finds the latest date).
 
+    `paths` maps input names to paths for a KPI with several inputs (`kpi.inputs`).
     `notice` receives messages for the user (columns found by alias); `progress` is called after
     each batch with the file and the rows read from it so far.
     """
     query = query or Query()
-    inputs = resolve_inputs(paths)
-    reader = Reader(inputs[0])
-    plan = plan_columns(kpi, query, reader.columns, inputs[0].path, notice)
-    kpi = kpi.bind(plan.roles)
-    needed = plan.columns
-    acc = _Accumulator(kpi, query, plan)
-    for index, item in enumerate(inputs):
-        if index:
-            reader = Reader(item)
-        missing = [c for c in needed if c not in reader.columns]
-        if missing:
-            raise InputError(
-                f"{item.path}: column {missing[0]!r} is missing (found in {inputs[0].path})",
-                hint="every file of one input needs the same columns",
-            )
-        check_duplicates(reader.columns, needed, item.path)
-        first_row = 0
-        for batch in reader.batches(needed):
-            acc.feed(batch, item, first_row)
-            first_row += batch.num_rows
-            if progress is not None:
-                progress(item, first_row)
+    named = paths if isinstance(paths, Mapping) else {"": paths}
+    sources = {name: resolve_inputs(specs) for name, specs in named.items()}
+    if kpi.windowed:
+        _check_window_options(kpi, query)
+        spooled = any(i.is_stdin for items in sources.values() for i in items)
+        if query.window is None and spooled:
+            sources = {name: [spool(i) for i in items] for name, items in sources.items()}
+    plans = {}
+    for name, items in sources.items():
+        roles = kpi.inputs.get(name) if name else None
+        header = Reader(items[0]).columns if not items[0].is_stdin else None
+        plans[name] = (items, roles, header)
+    readers: dict[int, Reader] = {}
+    resolved: dict[str, Plan] = {}
+    for name, (items, roles, header) in plans.items():
+        if header is None:  # stdin: the reader that read the header reads the data too
+            readers[id(items[0])] = Reader(items[0])
+            header = readers[id(items[0])].columns
+        resolved[name] = plan_columns(kpi, query, header, items[0].path, notice, roles)
+    kpi = kpi.bind({r: c for plan in resolved.values() for r, c in plan.roles.items()})
+    if kpi.windowed:
+        window = query.window or _default_window(kpi, sources, resolved, readers)
+        parts = split(window, query.period) if query.period else []
+        kpi = kpi.with_windows((window, *parts))
+    acc: _Accumulator | None = None
+    for name, items in sources.items():
+        plan = resolved[name]
+        acc = _Accumulator(kpi, query, plan, acc)
+        _scan(acc, items, plan, readers, progress)
+    assert acc is not None
     overall, groups = acc.results()
-    params = {role.name: plan.roles.get(role.name) for role in kpi.roles}
+    plan = next(iter(resolved.values()))
+    columns = {r: c for p in resolved.values() for r, c in p.roles.items()}
+    params: dict[str, Any] = {role.name: columns.get(role.name) for role in kpi.roles}
     params.update(kpi.params())
     params.update(
         {
@@ -368,6 +410,9 @@ def run(
             "confidence": query.confidence,
         }
     )
+    if kpi.windowed:
+        params["from"], params["to"] = kpi.windows[0].iso()
+    inputs = [i for items in sources.values() for i in items]
     if query.strict and overall.estimate.n == 0:
         raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
     notes = []
@@ -379,6 +424,63 @@ def run(
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
     return report
+
+
+def _scan(
+    acc: _Accumulator,
+    items: list[Input],
+    plan: Plan,
+    readers: dict[int, Reader],
+    progress: Callable[[Input, int], None] | None,
+) -> None:
+    """Feed every batch of one input's files to the accumulator."""
+    needed = plan.columns
+    for item in items:
+        reader = readers.pop(id(item), None) or Reader(item)
+        missing = [c for c in needed if c not in reader.columns]
+        if missing:
+            raise InputError(
+                f"{item.path}: column {missing[0]!r} is missing (found in {items[0].path})",
+                hint="every file of one input needs the same columns",
+            )
+        check_duplicates(reader.columns, needed, item.path)
+        first_row = 0
+        for batch in reader.batches(needed):
+            acc.feed(batch, item, first_row)
+            first_row += batch.num_rows
+            if progress is not None:
+                progress(item, first_row)
+
+
+def _check_window_options(kpi: Kpi, query: Query) -> None:
+    if query.time or query.since is not None or query.until is not None:
+        raise UsageError(
+            f"cx {kpi.name} is measured over a window: use --from and --to "
+            "(--time, --since and --until do not apply)"
+        )
+
+
+def _default_window(kpi: Kpi, sources, resolved, readers) -> Window:
+    """The last complete month before the latest date in the window roles' columns."""
+    latest: int | None = None
+    for name, items in sources.items():
+        plan = resolved[name]
+        columns = [plan.roles[r] for r in kpi.window_roles if r in plan.roles]
+        for item in items:
+            reader = readers.pop(id(item), None) or Reader(item)
+            for batch in reader.batches(list(dict.fromkeys(columns))):
+                for column in columns:
+                    times = parse_times(batch.column(column), None)
+                    if times.valid.any():
+                        top = int(times.values[times.valid].max())
+                        latest = top if latest is None else max(latest, top)
+            item.rows = 0  # counted again by the main pass
+    if latest is None:
+        raise InputError(
+            f"{next(iter(sources.values()))[0].path}: no valid dates to place the default window",
+            hint="give the window with --from and --to",
+        )
+    return default_window(latest)
 
 
 def rank(groups: list[Result], top: int, higher_is_better: bool) -> dict[str, Any]:

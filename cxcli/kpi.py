@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     import pyarrow as pa
 
     from .values import Parsed, TimeSettings
+    from .windows import Window
 
 S = TypeVar("S")
 
@@ -65,6 +66,8 @@ class Kpi(ABC, Generic[S]):
     decimals: ClassVar[int] = 1  # decimals shown in tables (JSON keeps full precision)
     time_aliases: ClassVar[tuple[str, ...]] = ("timestamp", "date", "time", "created_at")
     time_role: ClassVar[str | None] = None  # a role whose column is the default --time
+    windowed: ClassVar[bool] = False  # measured over --from/--to windows (see WindowedKpi)
+    inputs: ClassVar[dict[str, tuple[str, ...]]] = {}  # named inputs and their roles, if several
     examples: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -84,6 +87,11 @@ class Kpi(ABC, Generic[S]):
     def bind(self, roles: Mapping[str, str]) -> Kpi[S]:
         """This KPI for the roles chosen (a KPI whose formula depends on them returns a copy)."""
         return self
+
+    def view(self, state: S, index: int) -> Any:
+        """What `finalize` and `compare` read: the state itself, or for a windowed KPI its
+        summary over window `index` (0 the whole window, then the periods of a series)."""
+        return state
 
     def params(self) -> dict[str, Any]:
         """The options in force, as they appear in JSON `params`."""
@@ -166,3 +174,21 @@ def _as_array(values: pa.Array | Sequence[Any]) -> pa.Array:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+@dataclass(frozen=True)
+class WindowedKpi(Kpi[S]):
+    """A KPI measured over a window [from, to): its state keeps what any window needs, and
+    `view(state, i)` summarises it for window i of `windows` (set by the engine)."""
+
+    windowed: ClassVar[bool] = True
+    window_roles: ClassVar[tuple[str, ...]] = ()  # dates whose latest sets the default window
+
+    windows: tuple[Window, ...] = field(default=(), metadata={"cli": False})
+
+    def with_windows(self, windows: Sequence[Window]) -> WindowedKpi[S]:
+        return dataclasses.replace(self, windows=tuple(windows))
+
+    @abstractmethod
+    def view(self, state: S, index: int) -> Any:
+        """The summary of `state` over window `index`, for finalize and compare."""

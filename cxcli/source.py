@@ -4,12 +4,17 @@ inference to trip over), Parquet through `ParquetFile.iter_batches` with column 
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import csv
 import glob
 import hashlib
 import io
+import os
 import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +43,15 @@ class Input:
     rows: int = 0
     compression: str | None = None
     sha256: str | None = None
+    local: str | None = None  # where stdin was saved when it has to be read twice
 
     @property
     def is_stdin(self) -> bool:
-        return self.path == "-"
+        return self.path == "-" and self.local is None
+
+    @property
+    def read_path(self) -> str:
+        return self.local or self.path
 
     def to_dict(self) -> dict:
         out = {"path": self.path, "format": self.format, "size": self.size, "rows": self.rows}
@@ -51,10 +61,10 @@ class Input:
 
     def hash(self) -> None:
         """Record the file's sha256 (stdin has none: it cannot be read twice)."""
-        if self.is_stdin:
+        if self.path == "-":
             return
         digest = hashlib.sha256()
-        with open(self.path, "rb") as fh:
+        with open(self.read_path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         self.sha256 = digest.hexdigest()
@@ -122,6 +132,22 @@ def _file_input(path: Path, explicit: bool = False) -> Input:
         else:
             compression = next((c for m, c in _MAGIC.items() if head.startswith(m)), None)
     return Input(str(path), fmt, path.stat().st_size, compression=compression)
+
+
+def spool(item: Input) -> Input:
+    """Save stdin to a temporary file (removed at exit) so that it can be read twice."""
+    if not item.is_stdin:
+        return item
+    with tempfile.NamedTemporaryFile(prefix="cx-stdin-", delete=False) as handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+    atexit.register(_remove, handle.name)
+    saved = _file_input(Path(handle.name), explicit=True)
+    return Input("-", saved.format, None, compression=saved.compression, local=handle.name)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class _Replay(io.RawIOBase):
@@ -215,7 +241,7 @@ class Reader:
             if self.item.is_stdin:
                 self._parquet = pq.ParquetFile(pa.BufferReader(self._parquet_buffer))
             else:
-                self._parquet = pq.ParquetFile(self.item.path)
+                self._parquet = pq.ParquetFile(self.item.read_path)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: not a readable Parquet file ({exc})") from None
         self.columns = list(self._parquet.schema_arrow.names)
@@ -223,7 +249,7 @@ class Reader:
     def _raw_csv(self) -> BinaryIO:
         if self._stream is not None:
             return self._stream
-        return pa.input_stream(self.item.path, compression=self.item.compression)
+        return pa.input_stream(self.item.read_path, compression=self.item.compression)
 
     def _open_csv(self) -> None:
         stream = self._raw_csv()
