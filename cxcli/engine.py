@@ -8,7 +8,7 @@ inputs → batches (only the columns needed) → --where / --since / --until
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -366,6 +366,7 @@ def run(
     each batch with the file and the rows read from it so far.
     """
     query = query or Query()
+    kpi.check()
     named = paths if isinstance(paths, Mapping) else {"": paths}
     sources = {name: resolve_inputs(specs) for name, specs in named.items()}
     if kpi.windowed:
@@ -385,6 +386,12 @@ def run(
             readers[id(items[0])] = Reader(items[0])
             header = readers[id(items[0])].columns
         resolved[name] = plan_columns(kpi, query, header, items[0].path, notice, roles)
+    segment = kpi.segment_role
+    if segment and not query.by:
+        if all(segment in plan.roles for plan in resolved.values()):
+            resolved = {n: replace(p, by=(p.roles[segment],)) for n, p in resolved.items()}
+        elif any(segment in plan.roles for plan in resolved.values()):
+            notice(f"--{segment} is not in every input: results are not split by it")
     kpi = kpi.bind({r: c for plan in resolved.values() for r, c in plan.roles.items()})
     if kpi.windowed:
         window = query.window or _default_window(kpi, sources, resolved, readers)

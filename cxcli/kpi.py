@@ -68,6 +68,7 @@ class Kpi(ABC, Generic[S]):
     time_role: ClassVar[str | None] = None  # a role whose column is the default --time
     windowed: ClassVar[bool] = False  # measured over --from/--to windows (see WindowedKpi)
     inputs: ClassVar[dict[str, tuple[str, ...]]] = {}  # named inputs and their roles, if several
+    segment_role: ClassVar[str | None] = None  # a role that splits results, as --by would
     examples: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -83,6 +84,9 @@ class Kpi(ABC, Generic[S]):
         """The role → column mapping to use, from the roles the user named and those found by
         alias. By default every role; KPIs with alternative inputs choose here."""
         return {**found, **named}
+
+    def check(self) -> None:
+        """Raise UsageError when the options cannot work together (before any data is read)."""
 
     def bind(self, roles: Mapping[str, str]) -> Kpi[S]:
         """This KPI for the roles chosen (a KPI whose formula depends on them returns a copy)."""
@@ -156,7 +160,7 @@ class Kpi(ABC, Generic[S]):
         missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
         state = kpi.update(kpi.init(), {k: p.values[used] for k, p in parsed.items()})
-        return kpi.finalize(state, confidence)
+        return kpi.finalize(kpi.view(state, 0), confidence)
 
 
 def option_fields(kpi: Kpi | type[Kpi]) -> list[dataclasses.Field]:

@@ -93,8 +93,11 @@ def split(window: Window, period: Period, limit: int = 5000) -> list[Window]:
         following = _next_start(start, period)
         code = int(period_codes(np.array([_us(start)], dtype=np.int64), period)[0])
         parts.append(
-            Window(max(_us(start), window.start), min(_us(following), window.end),
-                   period_label(code, period))
+            Window(
+                max(_us(start), window.start),
+                min(_us(following), window.end),
+                period_label(code, period),
+            )
         )
         if len(parts) > limit:
             raise UsageError(f"--period {period} splits the window into more than {limit} parts")

@@ -15,7 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxcli.kpi import Estimate
+from cxcli.periods import Period
 from cxcli.registry import all_kpis
+from cxcli.windows import explicit_window, split
 
 
 def _times(xs: list[int], offset: int = 0) -> list[str | None]:
@@ -46,6 +48,37 @@ SAMPLES = {
     },
     "art": lambda xs: {"created": _times(xs), "resolved": _times(xs, offset=3)},
 }
+
+
+def _days(xs: list[int], base: int = 0) -> list[str | None]:
+    return [None if x < 0 else f"2025-0{1 + (x + base) % 6}-{1 + (x * 7) % 28:02d}" for x in xs]
+
+
+SAMPLES |= {
+    "churn": lambda xs: {
+        "id": [f"c{x % 9}" for x in xs],
+        "start": _days(xs),
+        "end": [None if x % 3 else d for x, d in zip(xs, _days(xs, 2), strict=True)],
+    },
+    "clv": lambda xs: {
+        "customer": [None if x < 0 else f"c{x % 5}" for x in xs],
+        "amount": [x * 2.5 for x in xs],
+        "date": _days(xs),
+    },
+    "cac": lambda xs: {"date": _days(xs), "amount": [x * 10.0 for x in xs], "start": _days(xs, 1)},
+}
+SAMPLES["retention"] = SAMPLES["churn"]
+SAMPLES["arpu"] = SAMPLES["clv"]
+OPTIONS = {"clv": {"lifespan": 3.0}}
+
+
+def make(name: str):
+    """The KPI with the options and windows a run would give it, bound to its sample roles."""
+    kpi = all_kpis()[name](**OPTIONS.get(name, {}))
+    if kpi.windowed:
+        whole = explicit_window("2025-02-01", "2025-06-01")
+        kpi = kpi.with_windows([whole, *split(whole, Period.MONTH)])
+    return kpi.bind({k: k for k in SAMPLES[name]([])})
 
 
 def test_every_kpi_has_samples():
@@ -86,7 +119,7 @@ def _array(values):
 )
 def test_any_split_and_merge_order_gives_the_same_result(name, xs, cuts, seed):
     """finalize(update(all)) == finalize(merge of updates of any split, in any order)."""
-    kpi = all_kpis()[name]().bind({k: k for k in SAMPLES[name]([])})
+    kpi = make(name)
     values, n = used_values(kpi, SAMPLES[name](xs))
     whole = kpi.update(kpi.init(), values)
     bounds = sorted({0, n, *[c for c in cuts if c <= n]})
@@ -98,26 +131,27 @@ def test_any_split_and_merge_order_gives_the_same_result(name, xs, cuts, seed):
     merged = kpi.init()
     for part in parts:
         merged = kpi.merge(part, merged) if seed % 2 else kpi.merge(merged, part)
-    assert close(kpi.finalize(merged), kpi.finalize(whole))
-    assert close(kpi.finalize(kpi.merge(kpi.init(), whole)), kpi.finalize(whole))
+    for window in range(len(getattr(kpi, "windows", ())) or 1):
+        expected = kpi.finalize(kpi.view(whole, window))
+        assert close(kpi.finalize(kpi.view(merged, window)), expected)
+        assert close(kpi.finalize(kpi.view(kpi.merge(kpi.init(), whole), window)), expected)
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_update_groups_matches_update_per_group(name):
-    kpi = all_kpis()[name]().bind({k: k for k in SAMPLES[name]([])})
+    kpi = make(name)
     rng = np.random.default_rng(1)
     values, n = used_values(kpi, SAMPLES[name](rng.integers(-2, 13, 400).tolist()))
     ids = rng.integers(0, 5, n)
     grouped = kpi.update_groups(values, ids, 5)
     for g in range(5):
         alone = kpi.update(kpi.init(), {k: v[ids == g] for k, v in values.items()})
-        assert close(kpi.finalize(grouped[g]), kpi.finalize(alone))
+        assert close(kpi.finalize(kpi.view(grouped[g], 0)), kpi.finalize(kpi.view(alone, 0)))
 
 
 @pytest.mark.parametrize("name", list(SAMPLES))
 def test_empty_input_gives_null_value_and_a_note(name):
-    kpi = all_kpis()[name]()
-    estimate = kpi.compute(SAMPLES[name]([]))
+    estimate = make(name).compute(SAMPLES[name]([]))
     assert estimate.value is None and estimate.n == 0 and estimate.ci is None
     assert estimate.notes
 
@@ -127,7 +161,7 @@ def test_definition_title_docstring_and_examples(name):
     cls = all_kpis()[name]
     module = __import__(cls.__module__, fromlist=["x"])
     assert module.__doc__ and ">>>" in module.__doc__  # definition, formula, a doctest
-    assert cls().definition.startswith(f"{name}.")
+    assert make(name).definition.startswith(f"{name}.")
     assert len(cls.examples) >= 2 and all(f"cx {name} " in e for e in cls.examples)
 
 

@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import CxError, ExitCode
+from ..errors import CxError, ExitCode, UsageError
 from ..kpi import Kpi, option_fields
 from ..periods import parse_date
 from ..render import Format
+from ..windows import explicit_window
 from .options import COLUMNS, OPTIONS, _param, common_parameters
 
 
@@ -82,9 +83,28 @@ def make_command(kpi_cls: type[Kpi]) -> Callable[..., None]:
         ],
         default=None,
     )
+    if kpi_cls.inputs:  # several named inputs: --spend FILE --customers FILE
+        files_params = [
+            _param(
+                name,
+                Annotated[
+                    list[str] | None,
+                    typer.Option(
+                        f"--{name}",
+                        metavar="FILE",
+                        help=f"The {name} input: files, globs, directories or - (repeatable).",
+                        rich_help_panel="Inputs",
+                    ),
+                ],
+                None,
+            )
+            for name in kpi_cls.inputs
+        ]
+    else:
+        files_params = [files]
     roles = role_parameters(kpi_cls)
     options = option_parameters(kpi_cls)
-    params = [files, *roles, *options, *common_parameters()]
+    params = [*files_params, *roles, *options, *common_parameters(kpi_cls.windowed)]
     role_names = [p.name for p in roles]
     option_names = [p.name for p in options]
 
@@ -154,17 +174,25 @@ def _run(
             _error(f"cx {kpi_cls.name}: {message}")
 
     kpi = kpi_cls(**{name: kw[name] for name in option_names})
+    if kpi_cls.inputs:
+        paths: Any = {name: kw[name] or [] for name in kpi_cls.inputs}
+        for name, specs in paths.items():
+            if not specs:
+                raise UsageError(f"cx {kpi_cls.name} needs --{name} FILE")
+    else:
+        paths = kw["files"] or []
     query = Query(
+        window=explicit_window(kw.get("window_from"), kw.get("window_to")),
         columns={name: kw[name] for name in role_names},
         by=tuple(kw["by"] or ()),
         period=kw["period"],
-        time=kw["time"],
+        time=kw.get("time"),
         time_format=kw["time_format"],
         tz=kw["tz"],
         top=kw["top"],
         min_n=kw["min_n"],
-        since=parse_date(kw["since"], "--since") if kw["since"] else None,
-        until=parse_date(kw["until"], "--until") if kw["until"] else None,
+        since=parse_date(kw["since"], "--since") if kw.get("since") else None,
+        until=parse_date(kw["until"], "--until") if kw.get("until") else None,
         where=kw["where"],
         confidence=kw["confidence"],
         strict=kw["strict"],
@@ -172,7 +200,7 @@ def _run(
     fmt = _choose_format(kw["format"], kw["output"])
     gate = Gate(kw["min"], kw["max"], str(kw["gate_on"]), kw["gate_groups"])
     with _progress(quiet) as progress:
-        report = run(kpi, kw["files"] or [], query, notice=notice, progress=progress)
+        report = run(kpi, paths, query, notice=notice, progress=progress)
     if kw["hash_inputs"]:
         for item in report.inputs:
             item.hash()

@@ -30,8 +30,18 @@ def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     )
 
 
-def common_parameters() -> list[inspect.Parameter]:
-    """Rows, grouping, output and gate options, in the order --help lists them."""
+WINDOW_ONLY = ("window_from", "window_to")
+ROWS_ONLY = ("time", "since", "until")
+
+
+def common_parameters(windowed: bool = False) -> list[inspect.Parameter]:
+    """Rows, grouping, output and gate options, in the order --help lists them. A windowed
+    KPI takes --from/--to instead of --time/--since/--until."""
+    skip = ROWS_ONLY if windowed else WINDOW_ONLY
+    return [p for p in _all_common() if p.name not in skip]
+
+
+def _all_common() -> list[inspect.Parameter]:
     opt = typer.Option
     return [
         _param(
@@ -51,7 +61,38 @@ def common_parameters() -> list[inspect.Parameter]:
             "period",
             Annotated[
                 Period | None,
-                opt(help="One result per calendar period (ISO weeks).", rich_help_panel=ROWS),
+                opt(
+                    help="One result per calendar period (ISO weeks); for a windowed KPI, "
+                    "the window split into periods.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "window_from",
+            Annotated[
+                str | None,
+                opt(
+                    "--from",
+                    metavar="DATE",
+                    help="Start of the window [from, to) (default: the last complete calendar "
+                    "month before the latest date in the data).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "window_to",
+            Annotated[
+                str | None,
+                opt(
+                    "--to",
+                    metavar="DATE",
+                    help="End of the window (excluded).",
+                    rich_help_panel=ROWS,
+                ),
             ],
             None,
         ),

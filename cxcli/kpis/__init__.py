@@ -7,5 +7,10 @@ from . import ces
 from . import fcr
 from . import aht
 from . import art
+from . import churn
+from . import retention
+from . import clv
+from . import arpu
+from . import cac
 
-__all__ = ["aht", "art", "ces", "csat", "fcr", "nps"]
+__all__ = ["aht", "arpu", "art", "cac", "ces", "churn", "clv", "csat", "fcr", "nps", "retention"]

@@ -12,6 +12,8 @@ def fmt_value(kpi: Kpi, value: float | None) -> str:
         return "–"
     if kpi.unit == "seconds":
         return fmt_duration(value)
+    if kpi.unit == "money":
+        return f"{value:,.{kpi.decimals}f}"
     text = f"{value:.{kpi.decimals}f}"
     return text + "%" if kpi.unit == "percent" else text
 

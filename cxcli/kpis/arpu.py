@@ -1,0 +1,108 @@
+"""Average Revenue Per User (ARPU).
+
+ARPU = revenue in the window / distinct customers with an order in the window, over orders
+(`--customer`, `--amount`, `--date`). Windows are half-open [from, to); by default the last
+complete calendar month before the latest order date; `--period` gives a series. Revenue sums
+are exact; distinct customers are counted exactly with memory proportional to customers.
+
+>>> from cxcli.windows import explicit_window
+>>> kpi = Arpu().with_windows([explicit_window("2025-03-01", "2025-04-01")])
+>>> kpi.compute({"customer": ["a", "a", "b", "c"], "amount": [10, 20, 30, 99],
+...              "date": ["2025-03-02", "2025-03-20", "2025-03-31", "2025-04-01"]}).value
+30.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..kpi import Estimate, WindowedKpi
+from ..registry import register
+from .orders import AMOUNT, CUSTOMER, DATE, MICRO, Customers, micros, parse_orders
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..values import Parsed, TimeSettings
+
+
+@dataclass
+class Revenue:
+    """Per window: revenue (µ-units), orders, and the customers who ordered."""
+
+    revenue: list[int] = field(default_factory=list)
+    orders: list[int] = field(default_factory=list)
+    customers: list[Customers] = field(default_factory=list)
+
+
+@register
+@dataclass(frozen=True)
+class Arpu(WindowedKpi[Revenue]):
+    """Revenue per customer who ordered in the window."""
+
+    name = "arpu"
+    title = "Average Revenue Per User"
+    unit = "money"
+    decimals = 2
+    roles = (CUSTOMER, AMOUNT, DATE)
+    window_roles = ("date",)
+    examples = (
+        "cx arpu orders.csv --customer Cust --amount Amount --date Ordered",
+        "cx arpu orders.csv --from 2025-01-01 --to 2025-07-01 --period month",
+        "cx arpu orders.parquet --by Country --min 40",
+    )
+
+    @property
+    def definition(self) -> str:
+        return "arpu.active_customers"
+
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
+        return parse_orders(columns, times)
+
+    def init(self) -> Revenue:
+        n = len(self.windows)
+        return Revenue([0] * n, [0] * n, [Customers() for _ in range(n)])
+
+    def update(self, state: Revenue, values: Mapping[str, np.ndarray]) -> Revenue:
+        import pyarrow as pa
+
+        dates = values["date"]
+        for i, window in enumerate(self.windows):
+            inside = (dates >= window.start) & (dates < window.end)
+            if not inside.any():
+                continue
+            state.revenue[i] += micros(values["amount"][inside])
+            state.orders[i] += int(inside.sum())
+            state.customers[i].add(pa.array(values["customer"][inside], pa.string()))
+        return state
+
+    def merge(self, a: Revenue, b: Revenue) -> Revenue:
+        return Revenue(
+            [x + y for x, y in zip(a.revenue, b.revenue, strict=True)],
+            [x + y for x, y in zip(a.orders, b.orders, strict=True)],
+            [x.merged(y) for x, y in zip(a.customers, b.customers, strict=True)],
+        )
+
+    def view(self, state: Revenue, index: int) -> dict[str, Any]:
+        return {
+            "revenue": state.revenue[index] / MICRO,
+            "orders": state.orders[index],
+            "customers": state.customers[index].count(),
+        }
+
+    def finalize(self, state: dict[str, Any], confidence: float = 0.95) -> Estimate:
+        customers, orders = state["customers"], state["orders"]
+        details = {
+            "revenue": state["revenue"],
+            "customers": customers,
+            "orders": orders,
+            "revenue_per_order": state["revenue"] / orders if orders else None,
+        }
+        if not customers:
+            return Estimate(None, 0, None, details, ("no orders in the window",))
+        return Estimate(state["revenue"] / customers, customers, None, details)

@@ -1,0 +1,151 @@
+"""Customer Lifetime Value (CLV).
+
+CLV = average purchase value × purchases per customer per year × lifespan (years) × margin,
+over orders (`--customer`, `--amount`, `--date`). Average purchase value = revenue / orders;
+purchases per customer per year = orders / customers / years, where years is `--years` or the
+observed span of the order dates; lifespan is `--lifespan` or 1 / `--annual-churn`; `--margin`
+defaults to 1. Every component is in `details`.
+
+>>> Clv(lifespan=3, margin=0.5, years=1).compute({"customer": ["a", "a", "b"],
+...     "amount": [10, 30, 20], "date": ["2024-01-01", "2025-01-01", "2024-07-01"]}).value
+45.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+from ..kpi import Estimate, Kpi, option
+from ..registry import register
+from .orders import AMOUNT, CUSTOMER, DATE, MICRO, Customers, micros, parse_orders
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..values import Parsed, TimeSettings
+
+YEAR_US = 365.2425 * 86_400 * 1_000_000
+
+
+@dataclass
+class Orders:
+    """Revenue (µ-units), order count, customers, and the first and last order time."""
+
+    revenue: int = 0
+    orders: int = 0
+    customers: Customers = field(default_factory=Customers)
+    first: int | None = None
+    last: int | None = None
+
+
+@register
+@dataclass(frozen=True)
+class Clv(Kpi[Orders]):
+    """Customer lifetime value from orders, lifespan (or churn) and margin."""
+
+    name = "clv"
+    title = "Customer Lifetime Value"
+    unit = "money"
+    decimals = 2
+    roles = (CUSTOMER, AMOUNT, DATE)
+    time_role = "date"
+    examples = (
+        "cx clv orders.csv --customer Cust --amount Amount --date Ordered --lifespan 3",
+        "cx clv orders.csv --annual-churn 0.25 --margin 0.4 --years 2 --by Country",
+        "cx clv orders.parquet --lifespan 4 --since 2024-01-01 --until 2026-01-01",
+    )
+
+    lifespan: float | None = option(None, "expected customer lifespan in years")
+    annual_churn: float | None = option(None, "annual churn rate (0-1); lifespan = 1 / rate")
+    margin: float = option(1.0, "gross margin (0-1) applied to revenue")
+    years: float | None = option(None, "years the orders cover (default: their observed span)")
+
+    def __post_init__(self) -> None:
+        if self.lifespan is not None and self.lifespan <= 0:
+            raise UsageError("--lifespan must be a positive number of years")
+        if self.annual_churn is not None and not 0 < self.annual_churn <= 1:
+            raise UsageError("--annual-churn must be a rate in (0, 1], e.g. 0.25")
+        if not 0 < self.margin <= 1:
+            raise UsageError("--margin must be in (0, 1], e.g. 0.3 for 30%")
+        if self.years is not None and self.years <= 0:
+            raise UsageError("--years must be positive")
+
+    def check(self) -> None:
+        if self.lifespan is None and self.annual_churn is None:
+            raise UsageError(
+                "cx clv needs the customer lifespan: give --lifespan YEARS or --annual-churn RATE"
+            )
+        if self.lifespan is not None and self.annual_churn is not None:
+            raise UsageError("give --lifespan or --annual-churn, not both")
+
+    @property
+    def definition(self) -> str:
+        return "clv.lifespan" if self.lifespan is not None else "clv.churn"
+
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
+        return parse_orders(columns, times)
+
+    def init(self) -> Orders:
+        return Orders()
+
+    def update(self, state: Orders, values: Mapping[str, np.ndarray]) -> Orders:
+        import pyarrow as pa
+
+        dates = values["date"]
+        if len(dates) == 0:
+            return state
+        state.revenue += micros(values["amount"])
+        state.orders += len(dates)
+        state.customers.add(pa.array(values["customer"], pa.string()))
+        low, high = int(dates.min()), int(dates.max())
+        state.first = low if state.first is None else min(state.first, low)
+        state.last = high if state.last is None else max(state.last, high)
+        return state
+
+    def merge(self, a: Orders, b: Orders) -> Orders:
+        firsts = [x for x in (a.first, b.first) if x is not None]
+        lasts = [x for x in (a.last, b.last) if x is not None]
+        return Orders(
+            a.revenue + b.revenue,
+            a.orders + b.orders,
+            a.customers.merged(b.customers),
+            min(firsts) if firsts else None,
+            max(lasts) if lasts else None,
+        )
+
+    def finalize(self, state: Orders, confidence: float = 0.95) -> Estimate:
+        customers = state.customers.count()
+        revenue = state.revenue / MICRO
+        observed = (state.last - state.first) / YEAR_US if state.first is not None else None
+        years = self.years if self.years is not None else observed
+        lifespan = (
+            self.lifespan
+            if self.lifespan is not None
+            else (1 / self.annual_churn if self.annual_churn else None)
+        )
+        aov = revenue / state.orders if state.orders else None
+        frequency = state.orders / customers / years if customers and years else None
+        details: dict[str, Any] = {
+            "revenue": revenue,
+            "orders": state.orders,
+            "customers": customers,
+            "average_purchase_value": aov,
+            "years": years,
+            "observed_years": observed,
+            "purchases_per_customer_per_year": frequency,
+            "lifespan_years": lifespan,
+            "margin": self.margin,
+        }
+        if not state.orders:
+            return Estimate(None, 0, None, details, ("no valid orders",))
+        if not years:
+            note = "the orders cover no time span: give --years"
+            return Estimate(None, customers, None, details, (note,))
+        value = aov * frequency * lifespan * self.margin if lifespan else None
+        return Estimate(value, customers, None, details)

@@ -1,0 +1,105 @@
+"""What the order KPIs (arpu, clv) share: the columns of an order export, exact money sums and
+exact distinct-customer counts whose memory grows with customers, not orders."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..kpi import Role
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..values import Parsed, TimeSettings
+
+MICRO = 1_000_000  # money is summed in integer millionths, so merges are exact
+
+CUSTOMER = Role(
+    "customer",
+    "customer_id",
+    ("customer", "cust", "cust_id", "account_id", "client_id", "user_id", "buyer_id"),
+    "customer ids",
+)
+AMOUNT = Role(
+    "amount",
+    "amount",
+    ("revenue", "total", "order_total", "order_value", "value", "price", "sales", "net_amount"),
+    "order amounts",
+)
+DATE = Role(
+    "date",
+    "order_date",
+    ("date", "ordered", "ordered_at", "order_time", "purchased_at", "created_at", "timestamp"),
+    "order dates",
+)
+
+
+@dataclass
+class Customers:
+    """An exact set of customer ids: unique arrow arrays, compacted as they grow."""
+
+    chunks: list[pa.Array] = field(default_factory=list)
+    size: int = 0  # length of all chunks
+    unique_size: int = 0  # distinct ids at the last compaction
+
+    def add(self, ids: pa.Array) -> None:
+        import pyarrow.compute as pc
+
+        if len(ids) == 0:
+            return
+        unique = pc.unique(ids)
+        self.chunks.append(unique)
+        self.size += len(unique)
+        if self.size > 2 * self.unique_size + 65_536:
+            self._compact()
+
+    def _compact(self) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if len(self.chunks) > 1:
+            self.chunks = [pc.unique(pa.chunked_array(self.chunks).combine_chunks())]
+        self.size = self.unique_size = len(self.chunks[0]) if self.chunks else 0
+
+    def count(self) -> int:
+        self._compact()
+        return self.size
+
+    def merged(self, other: Customers) -> Customers:
+        out = Customers(self.chunks + other.chunks, self.size + other.size, 0)
+        out._compact()
+        return out
+
+
+def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) -> dict[str, Parsed]:
+    """Customer ids as trimmed text (so 123 and "123" are one customer), amounts as numbers,
+    dates as times; whichever of the three are present."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..values import Parsed, parse_numbers, parse_times
+
+    parsed: dict[str, Parsed] = {}
+    if "customer" in columns:
+        text = pc.utf8_trim_whitespace(columns["customer"].cast(pa.string()))
+        missing = pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True)
+        parsed["customer"] = Parsed(
+            np.asarray(text, dtype=object),
+            missing.to_numpy(zero_copy_only=False),
+            np.zeros(len(text), dtype=bool),
+        )
+    if "amount" in columns:
+        parsed["amount"] = parse_numbers(columns["amount"])
+    if "date" in columns:
+        parsed["date"] = parse_times(columns["date"], times)
+    return parsed
+
+
+def micros(amounts: np.ndarray) -> int:
+    import numpy as np
+
+    return int(np.rint(amounts * MICRO).astype(np.int64).sum())
