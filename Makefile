@@ -33,6 +33,11 @@ demo: $(STAMP)
 	$(CX) fcr sample_data/tickets.csv --contacts Touches --reopened Reopened --resolved-at Closed --by Queue --format table
 	$(CX) aht sample_data/tickets.csv --talk Talk --hold Hold --acw Wrap --by Agent --top 3 --min-n 120 --format table
 	$(CX) art sample_data/tickets.parquet --created Opened --resolved Closed --period month --format table
+	$(CX) churn sample_data/customers.csv --id Customer --start Signup --end Cancelled --format table
+	$(CX) retention sample_data/customers.csv --from 2025-01-01 --to 2025-07-01 --period quarter --by Plan --format table
+	$(CX) clv sample_data/orders.csv --customer Cust --amount Amount --date Ordered --lifespan 3 --margin 0.3 --format table
+	$(CX) arpu sample_data/orders.csv --from 2025-01-01 --to 2025-07-01 --period month --format table
+	$(CX) cac --spend sample_data/spend.csv --customers sample_data/customers.csv --date Day --amount Cost --start Signup --channel Source --arpu 80 --margin 0.7 --format table
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

@@ -117,6 +117,8 @@ def plan_columns(
     time = None
     if query.time:
         time = find_column(query.time, header, source=source, option="--time")
+    elif kpi.windowed:  # its own date roles place rows in windows
+        pass
     elif query.needs_time and kpi.time_role in roles:
         time = roles[kpi.time_role]
         notice(f"using column {time!r} for --time")

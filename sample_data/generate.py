@@ -1,5 +1,6 @@
-"""Generate realistic exports: survey responses (`survey.csv`, `survey.parquet`) and support
-tickets (`tickets.csv`, `tickets.parquet`).
+"""Generate realistic exports: survey responses (`survey.csv`, `survey.parquet`), support
+tickets (`tickets.csv`, `tickets.parquet`), and a customer roster with its orders and the
+marketing spend that acquired it (`customers.csv`, `orders.csv`, `spend.csv`).
 
 The bundled samples (`make sample`) are a few thousand rows; benchmarks ask for millions:
 
@@ -9,7 +10,9 @@ Deterministic for a given --seed. Messy on purpose, as real exports are. Surveys
 unanswered scores, a few invalid ones (`11`, `ten`, `9.5`, `N/A`), comments with commas, quotes
 and line breaks inside quoted fields, NPS drifting by region and month. Tickets: ~7% still open
 (no Closed time), handle times as `MM:SS` text or seconds, yes/no/Y/TRUE flags, a few tickets
-closed before they were opened, touch counts that are empty or `n/a`.
+closed before they were opened, touch counts that are empty or `n/a`. Customers: two repeated
+ids, a cancellation before its signup, an unknown signup date, a `partner` channel with signups
+but no spend and a `tv` channel with spend but no tracked signups.
 """
 
 from __future__ import annotations
@@ -244,10 +247,78 @@ def write_tickets(out: Path, rows: int, seed: int, parquet: bool) -> None:
         writer.close()
 
 
+PLANS = np.array(["Basic", "Pro", "Enterprise"])
+PLAN_MRR = np.array([29.0, 99.0, 499.0])
+SOURCES = np.array(["search", "social", "referral", "email", "partner"])
+SPEND_SOURCES = np.array(["search", "social", "email", "tv"])  # tv: spend, no tracked signups
+START = np.datetime64("2024-01-01")
+DAYS = 547  # 2024-01-01 .. 2025-06-30
+
+
+def _day(days: np.ndarray) -> np.ndarray:
+    return np.datetime_as_string(START + days.astype("timedelta64[D]"), unit="D")
+
+
+def write_customers(out: Path, customers: int, seed: int) -> None:
+    """customers.csv, orders.csv and spend.csv, consistent with each other."""
+    rng = np.random.default_rng(seed + 200)
+    signup = np.sort(rng.integers(0, DAYS, customers))
+    plan = rng.choice(3, size=customers, p=[0.6, 0.32, 0.08])
+    source = rng.choice(len(SOURCES), size=customers, p=[0.35, 0.25, 0.15, 0.15, 0.10])
+    tenure = rng.exponential(np.array([240.0, 420.0, 900.0])[plan])
+    end = signup + np.ceil(tenure).astype(int)
+    cancelled = np.where(end < DAYS, _day(np.minimum(end, DAYS - 1)), "").astype(object)
+    ids = np.array([f"C{i:05d}" for i in range(1, customers + 1)], dtype=object)
+    signup_text = _day(signup).astype(object)
+    # Messy on purpose: two repeated ids, one cancel before signup, one unknown signup.
+    ids[[17, 18]] = ids[[5, 6]]
+    cancelled[40], signup_text[40] = "2024-01-02", "2024-03-01"
+    signup_text[41] = ""
+    mrr = PLAN_MRR[plan] * rng.choice([1.0, 1.0, 1.0, 2.0], customers)
+    with open(out / "customers.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Customer", "Signup", "Cancelled", "Plan", "Source", "MRR"])
+        writer.writerows(
+            zip(ids, signup_text, cancelled, PLANS[plan], SOURCES[source], mrr, strict=True)
+        )
+    # Orders: each customer orders now and then while active.
+    per_customer = rng.poisson(np.array([2.0, 4.0, 6.0])[plan])
+    owner = np.repeat(np.arange(customers), per_customer)
+    active_days = np.maximum(np.minimum(end, DAYS - 1) - signup, 0)
+    day = signup[owner] + np.floor(rng.random(owner.size) * (active_days[owner] + 1)).astype(int)
+    order = np.argsort(day, kind="stable")
+    owner, day = owner[order], day[order]
+    amount = np.round(rng.lognormal(np.log(np.array([40.0, 90.0, 300.0])[plan[owner]]), 0.5), 2)
+    amount_text = amount.astype(str).astype(object)
+    amount_text[rng.random(owner.size) < 0.003] = "n/a"
+    seconds = rng.integers(0, 86_400, owner.size).astype("timedelta64[s]")
+    stamp = np.datetime_as_string(START + day.astype("timedelta64[D]") + seconds, unit="s")
+    with open(out / "orders.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Order", "Cust", "Ordered", "Amount"])
+        writer.writerows(
+            zip(np.arange(1, owner.size + 1), ids[owner], stamp, amount_text, strict=True)
+        )
+    # Spend: one row per day and channel.
+    days = np.repeat(np.arange(DAYS), len(SPEND_SOURCES))
+    channel = np.tile(SPEND_SOURCES, DAYS)
+    base = np.array([400.0, 250.0, 60.0, 900.0])[np.tile(np.arange(len(SPEND_SOURCES)), DAYS)]
+    cost = np.round(base * rng.uniform(0.6, 1.4, days.size), 2)
+    with open(out / "spend.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Day", "Source", "Cost"])
+        writer.writerows(zip(_day(days), channel, cost, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=["survey", "tickets", "all"], default="all")
-    parser.add_argument("--rows", type=int, default=None, help="default: 4000 survey, 3000 tickets")
+    parser.add_argument("--kind", choices=["survey", "tickets", "customers", "all"], default="all")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=None,
+        help="default: 4000 survey, 3000 tickets, 2000 customers",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     parser.add_argument("--no-parquet", action="store_true")
@@ -260,6 +331,8 @@ def main() -> None:
             write_parquet(args.out / "survey.parquet", rows, args.seed)
     if args.kind in ("tickets", "all"):
         write_tickets(args.out, args.rows or 3000, args.seed, not args.no_parquet)
+    if args.kind in ("customers", "all"):
+        write_customers(args.out, args.rows or 2000, args.seed)
 
 
 if __name__ == "__main__":

@@ -355,3 +355,121 @@ def test_tz_option(cx, write_csv):
     assert cx("art", path, "-q").json["value"] == 0.0
     assert cx("art", path, "-q", "--tz", "Europe/Berlin").json["value"] == 7200.0
     assert cx("art", path, "-q", "--tz", "Mars/Base").exit_code == 2
+
+
+CUSTOMERS = str(SAMPLE / "customers.csv")
+ORDERS = str(SAMPLE / "orders.csv")
+SPEND = str(SAMPLE / "spend.csv")
+CHURN = ["--id", "Customer", "--start", "Signup", "--end", "Cancelled", "-q"]
+
+
+def test_windowed_default_window_and_series(cx):
+    data = cx("churn", CUSTOMERS, *CHURN).json
+    assert (data["params"]["from"], data["params"]["to"]) == ("2025-05-01", "2025-06-01")
+    assert data["groups"] == [] and data["details"]["duplicate_ids"] == 2
+    series = cx(
+        "retention",
+        CUSTOMERS,
+        *CHURN,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-07-01",
+        "--period",
+        "quarter",
+        "--by",
+        "Plan",
+    ).json
+    assert [(g["key"]["Plan"], g["key"]["period"]) for g in series["groups"]][:2] == [
+        ("Basic", "2025-Q1"),
+        ("Basic", "2025-Q2"),
+    ]
+    assert series["groups"][1]["change"]["vs"] == "2025-Q1"
+
+
+def test_windowed_kpis_read_stdin_twice_for_the_default_window(cx):
+    piped = cx("churn", "-", *CHURN, input=Path(CUSTOMERS).read_text()).json
+    direct = cx("churn", CUSTOMERS, *CHURN).json
+    assert piped["value"] == direct["value"] and piped["inputs"][0]["path"] == "-"
+    assert piped["inputs"][0]["rows"] == 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["churn", CUSTOMERS, "--since", "2025-01-01"], "No such option"),
+        (["churn", CUSTOMERS, "--from", "2025-01-01"], "give both --from and --to"),
+        (["churn", CUSTOMERS, "--from", "2025-02-01", "--to", "2025-01-01"], "--from must be"),
+        (["clv", ORDERS], "--lifespan YEARS or --annual-churn RATE"),
+        (["cac", "--spend", SPEND], "needs --customers FILE"),
+        (["arpu", ORDERS, "--from", "yesterday", "--to", "2025-01-01"], "is not a date"),
+    ],
+)
+def test_windowed_usage_errors(cx, args, message):
+    result = cx(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_cac_per_channel_with_channels_missing_on_one_side(cx):
+    data = cx(
+        "cac",
+        "--spend",
+        SPEND,
+        "--customers",
+        CUSTOMERS,
+        "--date",
+        "Day",
+        "--amount",
+        "Cost",
+        "--start",
+        "Signup",
+        "--channel",
+        "Source",
+        "-q",
+    ).json
+    groups = {g["key"]["Source"]: g for g in data["groups"]}
+    assert groups["tv"]["value"] is None and groups["tv"]["details"]["spend"] > 0
+    assert groups["partner"]["value"] == 0.0 and groups["partner"]["n"] > 0
+    total_spend = sum(g["details"]["spend"] for g in data["groups"])
+    assert data["details"]["spend"] == pytest.approx(total_spend)
+    alone = cx(
+        "cac",
+        "--spend",
+        SPEND,
+        "--customers",
+        CUSTOMERS,
+        "--date",
+        "Day",
+        "--amount",
+        "Cost",
+        "--start",
+        "Signup",
+        "--by",
+        "Source",
+        "-q",
+    ).json
+    assert [g["value"] for g in alone["groups"]] == [g["value"] for g in data["groups"]]
+
+
+def test_clv_and_arpu_through_the_cli(cx):
+    clv = cx(
+        "clv",
+        ORDERS,
+        "--customer",
+        "Cust",
+        "--amount",
+        "Amount",
+        "--date",
+        "Ordered",
+        "--lifespan",
+        "3",
+        "--margin",
+        "0.3",
+        "--years",
+        "2",
+        "-q",
+    ).json
+    assert clv["definition"] == "clv.lifespan" and clv["details"]["years"] == 2.0
+    assert clv["quality"]["missing"] == 23  # amounts given as n/a
+    arpu = cx("arpu", ORDERS, "-q", "--from", "2025-01-01", "--to", "2025-07-01").json
+    assert arpu["params"]["customer"] == "Cust" and arpu["n"] > 0

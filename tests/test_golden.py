@@ -27,6 +27,23 @@ CASES = {
         "--until",
         "2025-04-01",
     ],
+    "cac_by_channel": [
+        "cac",
+        "--spend",
+        "spend.csv",
+        "--customers",
+        "customers.csv",
+        "--date",
+        "Day",
+        "--amount",
+        "Cost",
+        "--start",
+        "Signup",
+        "--channel",
+        "Source",
+        "--arpu",
+        "80",
+    ],
     "csat_by_channel": ["csat", "survey.csv", "--score", "Sat", "--by", "Channel"],
     "ces_filtered": ["ces", "survey.csv", "--score", "Effort", "--where", "Region = 'EMEA'"],
     "fcr_by_queue": ["fcr", "tickets.csv", *TICKET_ARGS["fcr"], "--by", "Queue"],
@@ -40,6 +57,39 @@ CASES = {
         "3",
         "--min-n",
         "120",
+    ],
+    "churn_default_window": [
+        "churn",
+        "customers.csv",
+        "--id",
+        "Customer",
+        "--start",
+        "Signup",
+        "--end",
+        "Cancelled",
+    ],
+    "retention_quarters_by_plan": [
+        "retention",
+        "customers.csv",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-07-01",
+        "--period",
+        "quarter",
+        "--by",
+        "Plan",
+    ],
+    "clv": ["clv", "orders.csv", "--lifespan", "3", "--margin", "0.3"],
+    "arpu_months": [
+        "arpu",
+        "orders.csv",
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-07-01",
+        "--period",
+        "month",
     ],
     "art_by_month": [
         "art",
@@ -66,8 +116,8 @@ def normalised(data: dict) -> dict:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_golden(cx, name):
-    kpi, file, *rest = CASES[name]
-    result = cx(kpi, str(SAMPLE / file), *rest, "-q")
+    args = [str(SAMPLE / a) if a.endswith((".csv", ".parquet")) else a for a in CASES[name]]
+    result = cx(*args, "-q")
     assert result.exit_code == 0
     got = normalised(result.json)
     path = GOLDEN / f"{name}.json"

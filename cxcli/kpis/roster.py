@@ -43,7 +43,18 @@ START = Role(
 END = Role(
     "end",
     "end_date",
-    ("end", "churn_date", "cancel_date", "cancelled_at", "canceled_at", "churned_at", "ended_at"),
+    (
+        "end",
+        "churn_date",
+        "cancel_date",
+        "cancelled",
+        "canceled",
+        "cancelled_at",
+        "canceled_at",
+        "churned",
+        "churned_at",
+        "ended_at",
+    ),
     "end (churn, cancel) dates; empty = still active",
     False,
 )

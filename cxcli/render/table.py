@@ -88,7 +88,7 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
         elif report.kpi.unit == "seconds":
             text = fmt_duration(value)
         else:
-            text = f"{value:.{report.kpi.decimals + 1}f}"
+            text = f"{value:,.{report.kpi.decimals + 1}f}"
         parts.append(f"{name} {text}")
     return " · ".join(parts)
 

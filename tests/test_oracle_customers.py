@@ -1,0 +1,182 @@
+"""Differential tests for the customer and revenue KPIs: cx against pandas on a fresh export."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import generate
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    folder = generate(tmp_path_factory.mktemp("customers"), "customers", 5000, 41, parquet=False)
+    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
+    orders = pd.read_csv(folder / "orders.csv", dtype=str, keep_default_na=False)
+    spend = pd.read_csv(folder / "spend.csv", dtype=str, keep_default_na=False)
+    return folder, customers, orders, spend
+
+
+def roster(customers: pd.DataFrame) -> pd.DataFrame:
+    """Valid customers, each id once with its earliest start (no cx code)."""
+    start = pd.to_datetime(customers["Signup"].replace("", None))
+    end = pd.to_datetime(customers["Cancelled"].replace("", None))
+    valid = start.notna() & ~(end < start)
+    frame = pd.DataFrame({"id": customers["Customer"], "start": start, "end": end})[valid]
+    frame = frame.sort_values(["id", "start", "end"], na_position="last")
+    return frame.drop_duplicates("id")
+
+
+def counts(frame: pd.DataFrame, begin: str, end: str) -> dict[str, int]:
+    f, t = pd.Timestamp(begin), pd.Timestamp(end)
+    still = frame["end"].isna()
+    active = (frame["start"] < f) & (still | (frame["end"] >= f))
+    return {
+        "S": int(active.sum()),
+        "L": int((active & (frame["end"] < t)).sum()),
+        "N": int(((frame["start"] >= f) & (frame["start"] < t)).sum()),
+        "E": int(((frame["start"] < t) & (still | (frame["end"] >= t))).sum()),
+    }
+
+
+CHURN_ARGS = ["--id", "Customer", "--start", "Signup", "--end", "Cancelled", "-q"]
+
+
+@pytest.mark.parametrize(
+    "window", [("2025-03-01", "2025-04-01"), ("2024-07-01", "2025-01-01"), None]
+)
+def test_churn_and_retention(cx, data, window):
+    folder, customers, _, _ = data
+    args = ["--from", window[0], "--to", window[1]] if window else []
+    churn = cx("churn", str(folder / "customers.csv"), *CHURN_ARGS, *args).json
+    retention = cx("retention", str(folder / "customers.csv"), *CHURN_ARGS, *args).json
+    begin, end = window or ("2025-05-01", "2025-06-01")  # the data ends in June 2025
+    assert (churn["params"]["from"], churn["params"]["to"]) == (begin, end)
+    c = counts(roster(customers), begin, end)
+    assert {k: churn["details"][k] for k in "SLNE"} == c
+    assert churn["value"] == pytest.approx(100 * c["L"] / c["S"], abs=1e-9)
+    assert retention["value"] == pytest.approx(100 * (c["E"] - c["N"]) / c["S"], abs=1e-9)
+    assert churn["details"]["duplicate_ids"] == 2
+
+
+def test_churn_series(cx, data):
+    folder, customers, _, _ = data
+    series = cx(
+        "churn",
+        str(folder / "customers.csv"),
+        *CHURN_ARGS,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-04-01",
+        "--period",
+        "month",
+    ).json
+    frame = roster(customers)
+    for group, (begin, end) in zip(
+        series["groups"],
+        [("2025-01-01", "2025-02-01"), ("2025-02-01", "2025-03-01"), ("2025-03-01", "2025-04-01")],
+        strict=True,
+    ):
+        c = counts(frame, begin, end)
+        assert group["key"]["period"] == begin[:7]
+        assert group["value"] == pytest.approx(100 * c["L"] / c["S"], abs=1e-9)
+    assert series["groups"][1]["change"]["vs"] == "2025-01"
+
+
+def valid_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    amount = pd.to_numeric(orders["Amount"], errors="coerce")
+    frame = orders.assign(amount=amount, date=pd.to_datetime(orders["Ordered"]))
+    return frame[amount.notna()]
+
+
+def test_clv(cx, data):
+    folder, _, orders, _ = data
+    got = cx(
+        "clv",
+        str(folder / "orders.csv"),
+        "--customer",
+        "Cust",
+        "--amount",
+        "Amount",
+        "--date",
+        "Ordered",
+        "--lifespan",
+        "3",
+        "--margin",
+        "0.3",
+        "--years",
+        "2",
+        "-q",
+    ).json
+    frame = valid_orders(orders)
+    expected = frame["amount"].mean() * (len(frame) / frame["Cust"].nunique() / 2) * 3 * 0.3
+    assert got["value"] == pytest.approx(expected, abs=1e-6)
+    assert got["details"]["customers"] == frame["Cust"].nunique()
+
+
+@pytest.mark.parametrize("window", [("2025-02-01", "2025-05-01"), None])
+def test_arpu(cx, data, window):
+    folder, _, orders, _ = data
+    args = ["--from", window[0], "--to", window[1]] if window else []
+    got = cx(
+        "arpu",
+        str(folder / "orders.csv"),
+        "--customer",
+        "Cust",
+        "--amount",
+        "Amount",
+        "--date",
+        "Ordered",
+        "-q",
+        *args,
+    ).json
+    begin, end = window or ("2025-05-01", "2025-06-01")
+    frame = valid_orders(orders)
+    inside = frame[(frame["date"] >= begin) & (frame["date"] < end)]
+    assert got["value"] == pytest.approx(
+        inside["amount"].sum() / inside["Cust"].nunique(), abs=1e-6
+    )
+
+
+@pytest.mark.parametrize("window", [("2025-01-01", "2025-04-01"), None])
+def test_cac_by_channel(cx, data, window):
+    folder, customers, _, spend = data
+    args = ["--from", window[0], "--to", window[1]] if window else []
+    got = cx(
+        "cac",
+        "--spend",
+        str(folder / "spend.csv"),
+        "--customers",
+        str(folder / "customers.csv"),
+        "--date",
+        "Day",
+        "--amount",
+        "Cost",
+        "--start",
+        "Signup",
+        "--channel",
+        "Source",
+        "--by",
+        "Source",
+        "-q",
+        *args,
+    ).json
+    begin, end = window or ("2025-05-01", "2025-06-01")
+    day = pd.to_datetime(spend["Day"])
+    cost = pd.to_numeric(spend["Cost"])[(day >= begin) & (day < end)]
+    signup = pd.to_datetime(customers["Signup"].replace("", None))
+    new = customers[(signup >= begin) & (signup < end)]
+    assert got["value"] == pytest.approx(cost.sum() / len(new), abs=1e-6)
+    groups = {g["key"]["Source"]: g for g in got["groups"]}
+    spend_by = (
+        pd.to_numeric(spend["Cost"])[(day >= begin) & (day < end)].groupby(spend["Source"]).sum()
+    )
+    new_by = new.groupby("Source").size()
+    for channel in set(spend_by.index) | set(new_by.index):
+        n = int(new_by.get(channel, 0))
+        value = groups[channel]["value"]
+        if n == 0:  # tv: spend but no tracked signups
+            assert value is None and groups[channel]["notes"]
+        else:
+            assert value == pytest.approx(spend_by.get(channel, 0.0) / n, abs=1e-6)
+    assert groups["partner"]["value"] == 0.0  # signups but no spend
