@@ -19,7 +19,10 @@ def render_markdown(report: Report) -> str:
     kpi = report.kpi
     lines = [f"## {data['title']} (`{data['definition']}`)", ""]
     value = fmt_value(kpi, data["value"])
-    lines.append(f"**{value}** {fmt_ci(kpi, data['ci'])} · n = {data['n']:,}")
+    headline = f"**{value}** {fmt_ci(kpi, data['ci'])} · n = {data['n']:,}"
+    if data["params"].get("from"):
+        headline += f" · window [{data['params']['from']}, {data['params']['to']})"
+    lines.append(headline)
     lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
     for note in data["notes"]:
         lines.append(f"> {note}")

@@ -114,6 +114,8 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
         level = round(data["ci"]["level"] * 100, 1)
         value.append(f"   {level:g}% CI {fmt_ci(kpi, data['ci'])}", style="")
     value.append(f"   n = {data['n']:,}")
+    if data["params"].get("from"):
+        value.append(f"   window [{data['params']['from']}, {data['params']['to']})", style="dim")
     console.print(value)
     if "distribution" in data["details"]:
         console.print()
