@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..distinct import DistinctSet
 from ..kpi import Estimate, WindowedKpi
 from ..registry import register
-from .orders import AMOUNT, CUSTOMER, DATE, MICRO, Customers, micros, parse_orders
+from .orders import AMOUNT, CUSTOMER, DATE, MICRO, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,7 +36,7 @@ class Revenue:
 
     revenue: list[int] = field(default_factory=list)
     orders: list[int] = field(default_factory=list)
-    customers: list[Customers] = field(default_factory=list)
+    customers: list[DistinctSet] = field(default_factory=list)
 
 
 @register
@@ -66,7 +67,7 @@ class Arpu(WindowedKpi[Revenue]):
 
     def init(self) -> Revenue:
         n = len(self.windows)
-        return Revenue([0] * n, [0] * n, [Customers() for _ in range(n)])
+        return Revenue([0] * n, [0] * n, [DistinctSet() for _ in range(n)])
 
     def update(self, state: Revenue, values: Mapping[str, np.ndarray]) -> Revenue:
         import pyarrow as pa
@@ -85,7 +86,7 @@ class Arpu(WindowedKpi[Revenue]):
         return Revenue(
             [x + y for x, y in zip(a.revenue, b.revenue, strict=True)],
             [x + y for x, y in zip(a.orders, b.orders, strict=True)],
-            [x.merged(y) for x, y in zip(a.customers, b.customers, strict=True)],
+            [x.union(y) for x, y in zip(a.customers, b.customers, strict=True)],
         )
 
     def view(self, state: Revenue, index: int) -> dict[str, Any]:

@@ -17,10 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
 from ..registry import register
-from .orders import AMOUNT, CUSTOMER, DATE, MICRO, Customers, micros, parse_orders
+from .orders import AMOUNT, CUSTOMER, DATE, MICRO, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,7 +38,7 @@ class Orders:
 
     revenue: int = 0
     orders: int = 0
-    customers: Customers = field(default_factory=Customers)
+    customers: DistinctSet = field(default_factory=DistinctSet)
     first: int | None = None
     last: int | None = None
 
@@ -114,7 +115,7 @@ class Clv(Kpi[Orders]):
         return Orders(
             a.revenue + b.revenue,
             a.orders + b.orders,
-            a.customers.merged(b.customers),
+            a.customers.union(b.customers),
             min(firsts) if firsts else None,
             max(lasts) if lasts else None,
         )

@@ -1,10 +1,8 @@
-"""What the order KPIs (arpu, clv) share: the columns of an order export, exact money sums and
-exact distinct-customer counts whose memory grows with customers, not orders."""
+"""What the order KPIs (arpu, clv) share: the columns of an order export and exact money sums."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..kpi import Role
@@ -35,43 +33,6 @@ DATE = Role(
     ("date", "ordered", "ordered_at", "order_time", "purchased_at", "created_at", "timestamp"),
     "order dates",
 )
-
-
-@dataclass
-class Customers:
-    """An exact set of customer ids: unique arrow arrays, compacted as they grow."""
-
-    chunks: list[pa.Array] = field(default_factory=list)
-    size: int = 0  # length of all chunks
-    unique_size: int = 0  # distinct ids at the last compaction
-
-    def add(self, ids: pa.Array) -> None:
-        import pyarrow.compute as pc
-
-        if len(ids) == 0:
-            return
-        unique = pc.unique(ids)
-        self.chunks.append(unique)
-        self.size += len(unique)
-        if self.size > 2 * self.unique_size + 65_536:
-            self._compact()
-
-    def _compact(self) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        if len(self.chunks) > 1:
-            self.chunks = [pc.unique(pa.chunked_array(self.chunks).combine_chunks())]
-        self.size = self.unique_size = len(self.chunks[0]) if self.chunks else 0
-
-    def count(self) -> int:
-        self._compact()
-        return self.size
-
-    def merged(self, other: Customers) -> Customers:
-        out = Customers(self.chunks + other.chunks, self.size + other.size, 0)
-        out._compact()
-        return out
 
 
 def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) -> dict[str, Parsed]:
