@@ -37,6 +37,8 @@ demo: $(STAMP)
 	$(CX) retention sample_data/customers.csv --from 2025-01-01 --to 2025-07-01 --period quarter --by Plan --format table
 	$(CX) clv sample_data/orders.csv --customer Cust --amount Amount --date Ordered --lifespan 3 --margin 0.3 --format table
 	$(CX) arpu sample_data/orders.csv --from 2025-01-01 --to 2025-07-01 --period month --format table
+	$(CX) mau sample_data/events.parquet --from 2025-01-01 --to 2025-07-01 --period month --format table
+	$(CX) redemption sample_data/loyalty.csv --member member --points pts --type kind --time at --format table
 	$(CX) cac --spend sample_data/spend.csv --customers sample_data/customers.csv --date Day --amount Cost --start Signup --channel Source --arpu 80 --margin 0.7 --format table
 
 test: $(STAMP)

@@ -312,3 +312,11 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray) -> Parsed:
         values[rows] = hours * 3600 + minutes * 60 + seconds
         invalid[rows] = (seconds >= 60) | (~_np(short) & (minutes >= 60))
     return Parsed(np.where(invalid, 0.0, values), number.missing, invalid)
+
+
+def parse_ids(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """Ids as trimmed text, so that 123 and " 123" are one customer; empty is missing."""
+    arr = _plain(arr)
+    text = pc.utf8_trim_whitespace(arr if pa.types.is_string(arr.type) else arr.cast(pa.string()))
+    missing = _np(pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True))
+    return Parsed(np.asarray(text, dtype=object), missing, np.zeros(len(text), dtype=bool))

@@ -12,7 +12,9 @@ and line breaks inside quoted fields, NPS drifting by region and month. Tickets:
 (no Closed time), handle times as `MM:SS` text or seconds, yes/no/Y/TRUE flags, a few tickets
 closed before they were opened, touch counts that are empty or `n/a`. Customers: two repeated
 ids, a cancellation before its signup, an unknown signup date, a `partner` channel with signups
-but no spend and a `tv` channel with spend but no tracked signups.
+but no spend and a `tv` channel with spend but no tracked signups. Events: a few heavy users
+and many occasional ones. Loyalty: earn and redeem entries in mixed case, some redemptions as
+negative points, and a few `adjust` entries that are neither.
 """
 
 from __future__ import annotations
@@ -310,14 +312,76 @@ def write_customers(out: Path, customers: int, seed: int) -> None:
         writer.writerows(zip(_day(days), channel, cost, strict=True))
 
 
+PLATFORMS = np.array(["ios", "android", "web"])
+
+
+def event_chunks(events: int, seed: int):
+    """Product-usage events in chunks: heavy users come back daily, most now and then."""
+    rng = np.random.default_rng(seed + 300)
+    users = max(events // 40, 10)
+    weight = rng.pareto(1.2, users) + 1
+    for start in range(0, events, CHUNK):
+        rows = min(CHUNK, events - start)
+        user = rng.choice(users, size=rows, p=weight / weight.sum())
+        seconds = rng.integers(0, 181 * 86400, rows)
+        kind = rng.choice(3, rows, p=[0.5, 0.45, 0.05])
+        yield {
+            "uid": user + 1000,
+            "ts": np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]"),
+            "platform": PLATFORMS[user % 3],
+            "event": np.array(["open", "view", "purchase"])[kind],
+        }
+
+
+def write_events(out: Path, events: int, seed: int, parquet: bool = True) -> None:
+    """events.parquet, or events.csv (timestamps with Z) without Parquet."""
+    if not parquet:
+        with open(out / "events.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["uid", "ts", "platform", "event"])
+            for c in event_chunks(events, seed):
+                stamp = np.char.add(np.datetime_as_string(c["ts"], unit="s"), "Z")
+                writer.writerows(zip(c["uid"], stamp, c["platform"], c["event"], strict=True))
+        return
+    sink = None
+    for c in event_chunks(events, seed):
+        table = pa.table({**c, "ts": pa.array(c["ts"], pa.timestamp("s", tz="UTC"))})
+        if sink is None:
+            sink = pq.ParquetWriter(out / "events.parquet", table.schema, compression="zstd")
+        sink.write_table(table)
+    if sink is not None:
+        sink.close()
+
+
+def write_loyalty(out: Path, entries: int, seed: int) -> None:
+    """A loyalty ledger: earn entries, redemptions (some recorded as negative points), and a few
+    entry types that are neither."""
+    rng = np.random.default_rng(seed + 400)
+    member = rng.integers(1, max(entries // 12, 2), entries)
+    kind = rng.choice(4, size=entries, p=[0.7, 0.27, 0.02, 0.01])
+    kinds = np.array(["earn", "redeem", "Redeem", "adjust"])[kind].astype(object)
+    kinds[kind == 0] = np.where(rng.random(int((kind == 0).sum())) < 0.05, "EARN", "earn")
+    points = np.where(kind == 0, rng.integers(10, 500, entries), rng.integers(100, 1000, entries))
+    points = np.where((kind == 2) & (rng.random(entries) < 0.5), -points, points)
+    seconds = np.sort(rng.integers(0, 181 * 86400, entries))
+    stamp = np.datetime_as_string(
+        np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]"), unit="s"
+    )
+    with open(out / "loyalty.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["member", "pts", "kind", "at"])
+        writer.writerows(zip([f"M{m:05d}" for m in member], points, kinds, stamp, strict=True))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kind", choices=["survey", "tickets", "customers", "all"], default="all")
+    kinds = ["survey", "tickets", "customers", "events", "loyalty", "all"]
+    parser.add_argument("--kind", choices=kinds, default="all")
     parser.add_argument(
         "--rows",
         type=int,
         default=None,
-        help="default: 4000 survey, 3000 tickets, 2000 customers",
+        help="default: 4000 survey, 3000 tickets, 2000 customers, 300000 events, 5000 loyalty",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
@@ -333,6 +397,10 @@ def main() -> None:
         write_tickets(args.out, args.rows or 3000, args.seed, not args.no_parquet)
     if args.kind in ("customers", "all"):
         write_customers(args.out, args.rows or 2000, args.seed)
+    if args.kind in ("events", "all"):
+        write_events(args.out, args.rows or 300_000, args.seed, not args.no_parquet)
+    if args.kind in ("loyalty", "all"):
+        write_loyalty(args.out, args.rows or 5000, args.seed)
 
 
 if __name__ == "__main__":

@@ -473,3 +473,50 @@ def test_clv_and_arpu_through_the_cli(cx):
     assert clv["quality"]["missing"] == 23  # amounts given as n/a
     arpu = cx("arpu", ORDERS, "-q", "--from", "2025-01-01", "--to", "2025-07-01").json
     assert arpu["params"]["customer"] == "Cust" and arpu["n"] > 0
+
+
+EVENTS = str(SAMPLE / "events.parquet")
+LOYALTY = str(SAMPLE / "loyalty.csv")
+
+
+def test_mau_exact_and_approx(cx):
+    exact = cx("mau", EVENTS, "--user", "uid", "--time", "ts", "-q").json
+    approx = cx("mau", EVENTS, "--user", "uid", "--time", "ts", "--approx", "-q").json
+    assert exact["definition"] == "mau.distinct" and exact["ci"] is None
+    assert approx["ci"]["low"] <= exact["value"] <= approx["ci"]["high"]
+    weekly = cx(
+        "mau", EVENTS, "-q", "--from", "2025-03-03", "--to", "2025-03-31", "--period", "week"
+    ).json
+    assert [g["key"]["period"] for g in weekly["groups"]] == [f"2025-W{w}" for w in range(10, 14)]
+
+
+def test_redemption_through_the_cli(cx):
+    data = cx(
+        "redemption",
+        LOYALTY,
+        "--member",
+        "member",
+        "--points",
+        "pts",
+        "--type",
+        "kind",
+        "--time",
+        "at",
+        "-q",
+    ).json
+    assert data["definition"] == "redemption.points" and data["quality"]["invalid"] > 0
+    assert data["quality"]["invalid_examples"][0]["value"] == "adjust"
+    signed = cx(
+        "redemption",
+        LOYALTY,
+        "--member",
+        "member",
+        "--points",
+        "pts",
+        "--time",
+        "at",
+        "-q",
+        "--where",
+        "kind != 'adjust'",
+    ).json
+    assert signed["definition"] == "redemption.points"  # the kind column is found by alias

@@ -91,6 +91,11 @@ CASES = {
         "--period",
         "month",
     ],
+    "mau_weeks": ["mau", "events.parquet", "--from", "2025-03-03", "--to", "2025-03-31",
+                  "--period", "week"],
+    "mau_approx": ["mau", "events.parquet", "--approx"],
+    "redemption": ["redemption", "loyalty.csv", "--member", "member", "--points", "pts",
+                   "--type", "kind", "--time", "at"],
     "art_by_month": [
         "art",
         "tickets.csv",

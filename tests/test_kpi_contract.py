@@ -67,6 +67,15 @@ SAMPLES |= {
     },
     "cac": lambda xs: {"date": _days(xs), "amount": [x * 10.0 for x in xs], "start": _days(xs, 1)},
 }
+SAMPLES |= {
+    "mau": lambda xs: {"user": [f"u{x % 7}" for x in xs], "time": _days(xs)},
+    "redemption": lambda xs: {
+        "member": [f"m{x % 5}" for x in xs],
+        "points": [x * 10 for x in xs],
+        "type": [["earn", "redeem", "Earn", "other"][x % 4] for x in xs],
+        "time": _days(xs, 3),
+    },
+}
 SAMPLES["retention"] = SAMPLES["churn"]
 SAMPLES["arpu"] = SAMPLES["clv"]
 OPTIONS = {"clv": {"lifespan": 3.0}}

@@ -186,7 +186,7 @@ def _run(
         columns={name: kw[name] for name in role_names},
         by=tuple(kw["by"] or ()),
         period=kw["period"],
-        time=kw.get("time"),
+        time=kw.get("time_column"),
         time_format=kw["time_format"],
         tz=kw["tz"],
         top=kw["top"],

@@ -31,7 +31,7 @@ def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
 
 
 WINDOW_ONLY = ("window_from", "window_to")
-ROWS_ONLY = ("time", "since", "until")
+ROWS_ONLY = ("time_column", "since", "until")
 
 
 def common_parameters(windowed: bool = False) -> list[inspect.Parameter]:
@@ -97,10 +97,11 @@ def _all_common() -> list[inspect.Parameter]:
             None,
         ),
         _param(
-            "time",
+            "time_column",
             Annotated[
                 str | None,
                 opt(
+                    "--time",
                     metavar="COL",
                     help="Time column for --period/--since/--until (default: found by name).",
                     rich_help_panel=ROWS,

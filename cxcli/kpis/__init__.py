@@ -12,5 +12,21 @@ from . import retention
 from . import clv
 from . import arpu
 from . import cac
+from . import mau
+from . import redemption
 
-__all__ = ["aht", "arpu", "art", "cac", "ces", "churn", "clv", "csat", "fcr", "nps", "retention"]
+__all__ = [
+    "aht",
+    "arpu",
+    "art",
+    "cac",
+    "ces",
+    "churn",
+    "clv",
+    "csat",
+    "fcr",
+    "mau",
+    "nps",
+    "redemption",
+    "retention",
+]

@@ -38,21 +38,11 @@ DATE = Role(
 def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) -> dict[str, Parsed]:
     """Customer ids as trimmed text (so 123 and "123" are one customer), amounts as numbers,
     dates as times; whichever of the three are present."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from ..values import Parsed, parse_numbers, parse_times
+    from ..values import parse_ids, parse_numbers, parse_times
 
     parsed: dict[str, Parsed] = {}
     if "customer" in columns:
-        text = pc.utf8_trim_whitespace(columns["customer"].cast(pa.string()))
-        missing = pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True)
-        parsed["customer"] = Parsed(
-            np.asarray(text, dtype=object),
-            missing.to_numpy(zero_copy_only=False),
-            np.zeros(len(text), dtype=bool),
-        )
+        parsed["customer"] = parse_ids(columns["customer"])
     if "amount" in columns:
         parsed["amount"] = parse_numbers(columns["amount"])
     if "date" in columns:

@@ -128,16 +128,10 @@ class RosterKpi(WindowedKpi[Roster]):
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
 
-        from ..values import Parsed, parse_numbers, parse_times
+        from ..values import Parsed, parse_ids, parse_numbers, parse_times
 
-        ids = columns["id"]
-        text = pc.utf8_trim_whitespace(ids.cast(pa.string()))
-        missing = text.is_null().to_numpy(zero_copy_only=False)
-        missing |= pc.equal(text, "").fill_null(True).to_numpy(zero_copy_only=False)
-        parsed = {"id": Parsed(np.asarray(text), missing, np.zeros(len(text), dtype=bool))}
+        parsed = {"id": parse_ids(columns["id"])}
         start = parse_times(columns["start"], times)
         parsed["start"] = start
         if "end" in columns:

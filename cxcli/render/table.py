@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .text import change_text, fmt_ci, fmt_duration, fmt_value, quality_text
+from .text import change_text, fmt_ci, fmt_duration, fmt_number, fmt_value, quality_text
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPARKS = "▁▂▃▄▅▆▇█"
@@ -88,7 +88,7 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
         elif report.kpi.unit == "seconds":
             text = fmt_duration(value)
         else:
-            text = f"{value:,.{report.kpi.decimals + 1}f}"
+            text = fmt_number(value)
         parts.append(f"{name} {text}")
     return " · ".join(parts)
 

@@ -18,6 +18,16 @@ def fmt_value(kpi: Kpi, value: float | None) -> str:
     return text + "%" if kpi.unit == "percent" else text
 
 
+def fmt_number(value: float) -> str:
+    """A detail number, with as many decimals as its size deserves: 1,234.5 · 12.35 · 0.132."""
+    size = abs(value)
+    if size >= 100:
+        return f"{value:,.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
 def fmt_duration(seconds: float) -> str:
     """As people read durations: `45.2s`, `7m 40s`, `20.1 h`, `3.5 d`."""
     sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)

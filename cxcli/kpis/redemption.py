@@ -1,0 +1,207 @@
+"""Loyalty points redemption rate.
+
+Redemption = 100 · points redeemed / points issued in the window [from, to) (by default the
+last complete calendar month before the latest entry), over a ledger (`--member`, `--points`,
+`--time`, and `--type`). With a type column, entries whose type is one of `--earn-value`
+(default `earn`) issue points and those in `--redeem-value` (default `redeem`) redeem them —
+comma-separated lists, any case — and points count by their size; any other type is invalid.
+Without a type column, positive points are issued and negative ones redeemed. Also the
+member-based rate: members who redeemed / members who earned in the window. Wilson interval for
+the member rate; change between periods: a pooled two-proportion z-test on it.
+
+>>> from cxcli.windows import explicit_window
+>>> kpi = Redemption().with_windows([explicit_window("2025-03-01", "2025-04-01")])
+>>> kpi = kpi.bind({"member": "m", "points": "p", "type": "t", "time": "at"})
+>>> est = kpi.compute({"member": ["a", "a", "b", "c"], "points": [100, 40, 60, 10],
+...                    "type": ["earn", "Redeem", "EARN", "redeem"],
+...                    "time": ["2025-03-01", "2025-03-05", "2025-03-09", "2025-02-28"]})
+>>> est.value, est.details["member_rate"]
+(25.0, 50.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ..distinct import DistinctSet
+from ..errors import UsageError
+from ..kpi import Estimate, Role, WindowedKpi, option
+from ..registry import register
+from ..stats import two_proportion_p, wilson
+from .orders import MICRO, micros
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..values import Parsed, TimeSettings
+
+MEMBER = Role(
+    "member",
+    "member_id",
+    ("member", "customer_id", "customer", "account_id", "loyalty_id", "user_id"),
+    "member ids",
+)
+POINTS = Role("points", "points", ("pts", "point", "amount", "points_delta"), "points")
+TYPE = Role(
+    "type",
+    "type",
+    ("kind", "entry_type", "transaction_type", "event", "action"),
+    "entry types (earn / redeem); without it the sign of --points decides",
+    False,
+)
+TIME = Role(
+    "time",
+    "timestamp",
+    ("time", "at", "date", "created_at", "posted_at", "transaction_date", "ts"),
+    "entry times",
+)
+EARN, REDEEM = 1, 2
+
+
+def _values(text: str) -> tuple[str, ...]:
+    return tuple(v.strip().lower() for v in text.split(",") if v.strip())
+
+
+@dataclass
+class Ledger:
+    """Per window: points issued and redeemed (µ-points), and who earned and who redeemed."""
+
+    issued: list[int] = field(default_factory=list)
+    redeemed: list[int] = field(default_factory=list)
+    earners: list[DistinctSet] = field(default_factory=list)
+    redeemers: list[DistinctSet] = field(default_factory=list)
+
+
+@register
+@dataclass(frozen=True)
+class Redemption(WindowedKpi[Ledger]):
+    """Share of the points issued in the window that were redeemed in it."""
+
+    name = "redemption"
+    title = "Loyalty Redemption Rate"
+    unit = "percent"
+    roles = (MEMBER, POINTS, TYPE, TIME)
+    window_roles = ("time",)
+    examples = (
+        "cx redemption loyalty.csv --member member --points pts --type kind --time at",
+        "cx redemption loyalty.csv --earn-value earn,bonus --redeem-value redeem,burn",
+        "cx redemption ledger.parquet --from 2025-01-01 --to 2025-07-01 --period month",
+    )
+
+    earn_value: str = option("earn", "type values that issue points (comma-separated)")
+    redeem_value: str = option("redeem", "type values that redeem points (comma-separated)")
+    signed: bool = field(default=False, metadata={"cli": False})  # no type column: set by bind
+
+    def __post_init__(self) -> None:
+        earn, redeem = _values(self.earn_value), _values(self.redeem_value)
+        if not earn or not redeem:
+            raise UsageError("--earn-value and --redeem-value need at least one value each")
+        if set(earn) & set(redeem):
+            raise UsageError("a type value cannot both earn and redeem")
+
+    def bind(self, roles: Mapping[str, str]) -> Redemption:
+        return replace(self, signed="type" not in roles)
+
+    @property
+    def definition(self) -> str:
+        return "redemption.signed_points" if self.signed else "redemption.points"
+
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from ..values import MISSING_SPELLINGS, Parsed, parse_ids, parse_numbers, parse_times
+
+        parsed = {
+            "member": parse_ids(columns["member"]),
+            "points": parse_numbers(columns["points"]),
+            "time": parse_times(columns["time"], times),
+        }
+        if "type" in columns:
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(columns["type"].cast(pa.string())))
+            earn = pc.is_in(text, value_set=pa.array(_values(self.earn_value))).fill_null(False)
+            redeem = pc.is_in(text, value_set=pa.array(_values(self.redeem_value)))
+            missing = pc.or_kleene(
+                text.is_null(), pc.is_in(text, value_set=pa.array(MISSING_SPELLINGS))
+            ).fill_null(True)
+            earn, redeem, missing = (
+                np.asarray(x.fill_null(False)) for x in (earn, redeem, missing)
+            )
+            kind = np.where(earn, EARN, np.where(redeem, REDEEM, 0))
+            parsed["type"] = Parsed(kind, missing, ~missing & (kind == 0))
+        return parsed
+
+    def init(self) -> Ledger:
+        n = len(self.windows)
+        return Ledger(
+            [0] * n, [0] * n, [DistinctSet() for _ in range(n)], [DistinctSet() for _ in range(n)]
+        )
+
+    def update(self, state: Ledger, values: Mapping[str, np.ndarray]) -> Ledger:
+        import numpy as np
+        import pyarrow as pa
+
+        points, times = values["points"], values["time"]
+        if "type" in values:
+            earned, redeemed, size = (
+                values["type"] == EARN,
+                values["type"] == REDEEM,
+                np.abs(points),
+            )
+        else:
+            earned, redeemed, size = points > 0, points < 0, np.abs(points)
+        members = values["member"]
+        for i, window in enumerate(self.windows):
+            inside = (times >= window.start) & (times < window.end)
+            if not inside.any():
+                continue
+            state.issued[i] += micros(size[inside & earned])
+            state.redeemed[i] += micros(size[inside & redeemed])
+            state.earners[i].add(pa.array(members[inside & earned], pa.string()))
+            state.redeemers[i].add(pa.array(members[inside & redeemed], pa.string()))
+        return state
+
+    def merge(self, a: Ledger, b: Ledger) -> Ledger:
+        return Ledger(
+            [x + y for x, y in zip(a.issued, b.issued, strict=True)],
+            [x + y for x, y in zip(a.redeemed, b.redeemed, strict=True)],
+            [x.union(y) for x, y in zip(a.earners, b.earners, strict=True)],
+            [x.union(y) for x, y in zip(a.redeemers, b.redeemers, strict=True)],
+        )
+
+    def view(self, state: Ledger, index: int) -> dict[str, Any]:
+        return {
+            "issued": state.issued[index] / MICRO,
+            "redeemed": state.redeemed[index] / MICRO,
+            "earners": state.earners[index].count(),
+            "redeemers": state.redeemers[index].count(),
+        }
+
+    def finalize(self, state: dict[str, Any], confidence: float = 0.95) -> Estimate:
+        issued, earners, redeemers = state["issued"], state["earners"], state["redeemers"]
+        details: dict[str, Any] = {
+            "points_issued": issued,
+            "points_redeemed": state["redeemed"],
+            "members_earning": earners,
+            "members_redeeming": redeemers,
+            "member_rate": 100 * redeemers / earners if earners else None,
+            "member_rate_ci": None,
+        }
+        if earners and redeemers <= earners:
+            details["member_rate_ci"] = list(wilson(redeemers, earners, confidence))
+        if not issued:
+            return Estimate(None, 0, None, details, ("no points were issued in the window",))
+        return Estimate(100 * state["redeemed"] / issued, earners, None, details)
+
+    def compare(self, before: dict[str, Any], after: dict[str, Any]) -> float | None:
+        if before["redeemers"] > before["earners"] or after["redeemers"] > after["earners"]:
+            return None
+        return two_proportion_p(
+            before["redeemers"], before["earners"], after["redeemers"], after["earners"]
+        )
