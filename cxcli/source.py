@@ -241,7 +241,10 @@ class Reader:
             if self.item.is_stdin:
                 self._parquet = pq.ParquetFile(pa.BufferReader(self._parquet_buffer))
             else:
-                self._parquet = pq.ParquetFile(self.item.read_path)
+                # pre_buffer would hold whole row groups in memory: stream pages instead.
+                self._parquet = pq.ParquetFile(
+                    self.item.read_path, pre_buffer=False, buffer_size=1 << 20
+                )
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: not a readable Parquet file ({exc})") from None
         self.columns = list(self._parquet.schema_arrow.names)
