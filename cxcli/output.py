@@ -12,8 +12,19 @@ from .errors import CxError
 
 
 def write_atomic(path: str | Path, text: str) -> None:
-    """Replace `path` with `text` in one step (readers never see a partial file)."""
+    """Replace `path` with `text` in one step (readers never see a partial file).
+
+    A destination that exists and is not a regular file (/dev/stdout, a pipe, /dev/null) is
+    written to in place: renaming over it would replace the device with a file.
+    """
     dest = Path(path)
+    if dest.exists() and not dest.is_file():
+        try:
+            with open(dest, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
+        return
     folder = dest.parent if str(dest.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".tmp")

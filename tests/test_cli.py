@@ -520,3 +520,10 @@ def test_redemption_through_the_cli(cx):
         "kind != 'adjust'",
     ).json
     assert signed["definition"] == "redemption.points"  # the kind column is found by alias
+
+
+def test_output_to_a_device_writes_in_place(cx, write_csv):
+    """Renaming over /dev/null would replace the device with a file."""
+    result = cx("nps", str(write_csv("s.csv", SMALL)), "-q", "-o", "/dev/null")
+    assert result.exit_code == 0
+    assert Path("/dev/null").is_char_device()

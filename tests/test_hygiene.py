@@ -15,13 +15,14 @@ def python(code: str) -> str:
     return result.stdout.strip()
 
 
-def test_cx_nps_never_imports_pandas():
+def test_cx_nps_never_imports_pandas(tmp_path):
     """pyarrow would import pandas (0.4 s) on its first Python-value conversion."""
+    out = str(tmp_path / "r.json")
     code = f"""
 import sys
 from cxcli.cli import main
 sys.argv = ["cx", "nps", {str(SAMPLE / "survey.csv")!r}, "--by", "Region", "--period", "month",
-            "--where", "Channel = 'email'", "-q", "-o", "/dev/null", "-f", "json"]
+            "--where", "Channel = 'email'", "-q", "-o", {out!r}, "-f", "json"]
 try:
     main()
 except SystemExit as exit:
