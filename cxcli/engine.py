@@ -20,7 +20,7 @@ from .errors import ColumnNotFound, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, period_codes, period_label
 from .report import Quality, Report, Result
-from .source import Input, Reader, resolve_inputs, spool
+from .source import BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
 from .values import Parsed, TimeSettings, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
 from .windows import Window, default_window, split
@@ -46,6 +46,8 @@ class Query:
     top: int | None = None  # rank groups: the best and worst `top`
     min_n: int = 0  # groups with fewer used rows are marked too small to judge
     window: Window | None = None  # --from/--to of a windowed KPI
+    encoding: str | None = None  # of CSV text (default UTF-8, or UTF-16 with a BOM)
+    skip_bad_lines: bool = False  # skip (and count) malformed CSV lines instead of stopping
 
     def __post_init__(self) -> None:
         if self.top is not None and self.top < 1:
@@ -353,6 +355,9 @@ def _sort_key(key: tuple) -> tuple:
     return tuple((part is None, "" if part is None else part) for part in key)
 
 
+BLOCK_SIZES = (1 << 20, 32 << 20, 512 << 20)  # CSV blocks tried when a field will not fit
+
+
 def run(
     kpi: Kpi,
     paths: Sequence[str] | Mapping[str, Sequence[str]],
@@ -365,10 +370,34 @@ def run(
 
     `paths` maps input names to paths for a KPI with several inputs (`kpi.inputs`).
     `notice` receives messages for the user (columns found by alias); `progress` is called after
-    each batch with the file and the rows read from it so far.
+    each batch with the file and the rows read from it so far. A CSV field larger than the read
+    block makes the run start again with a larger block (files only: stdin cannot rewind).
     """
     query = query or Query()
     kpi.check()
+    for block in BLOCK_SIZES:
+        settings = ReadSettings(query.encoding, query.skip_bad_lines, block)
+        try:
+            return _run(kpi, paths, query, notice, progress, settings)
+        except BlockTooSmall as exc:
+            specs = paths.values() if isinstance(paths, Mapping) else [paths]
+            stdin = any("-" in group for group in specs)
+            if stdin or block == BLOCK_SIZES[-1]:
+                raise InputError(
+                    f"{exc.message} (the largest tried is {block >> 20} MiB)",
+                    hint="save stdin to a file first" if stdin else None,
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _run(
+    kpi: Kpi,
+    paths: Sequence[str] | Mapping[str, Sequence[str]],
+    query: Query,
+    notice: Callable[[str], None],
+    progress: Callable[[Input, int], None] | None,
+    settings: ReadSettings,
+) -> Report:
     named = paths if isinstance(paths, Mapping) else {"": paths}
     sources = {name: resolve_inputs(specs) for name, specs in named.items()}
     if kpi.windowed:
@@ -379,13 +408,13 @@ def run(
     plans = {}
     for name, items in sources.items():
         roles = kpi.inputs.get(name) if name else None
-        header = Reader(items[0]).columns if not items[0].is_stdin else None
+        header = Reader(items[0], settings).columns if not items[0].is_stdin else None
         plans[name] = (items, roles, header)
     readers: dict[int, Reader] = {}
     resolved: dict[str, Plan] = {}
     for name, (items, roles, header) in plans.items():
         if header is None:  # stdin: the reader that read the header reads the data too
-            readers[id(items[0])] = Reader(items[0])
+            readers[id(items[0])] = Reader(items[0], settings)
             header = readers[id(items[0])].columns
         resolved[name] = plan_columns(kpi, query, header, items[0].path, notice, roles)
     segment = kpi.segment_role
@@ -396,14 +425,14 @@ def run(
             notice(f"--{segment} is not in every input: results are not split by it")
     kpi = kpi.bind({r: c for plan in resolved.values() for r, c in plan.roles.items()})
     if kpi.windowed:
-        window = query.window or _default_window(kpi, sources, resolved, readers)
+        window = query.window or _default_window(kpi, sources, resolved, readers, settings)
         parts = split(window, query.period) if query.period else []
         kpi = kpi.with_windows((window, *parts))
     acc: _Accumulator | None = None
     for name, items in sources.items():
         plan = resolved[name]
         acc = _Accumulator(kpi, query, plan, acc)
-        _scan(acc, items, plan, readers, progress)
+        _scan(acc, items, plan, readers, progress, settings)
     assert acc is not None
     overall, groups = acc.results()
     plan = next(iter(resolved.values()))
@@ -429,6 +458,12 @@ def run(
         notes.append("the input has no data rows")
     elif overall.quality.rows == 0:
         notes.append("every row was filtered out")
+    skipped = sum(i.skipped for i in inputs)
+    if skipped:
+        rows = [f"{i.path} row {r}" for i in inputs for r in i.skipped_rows][:5]
+        notes.append(
+            f"{skipped} malformed lines skipped (--skip-bad-lines), e.g. {', '.join(rows)}"
+        )
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
@@ -441,11 +476,12 @@ def _scan(
     plan: Plan,
     readers: dict[int, Reader],
     progress: Callable[[Input, int], None] | None,
+    settings: ReadSettings,
 ) -> None:
     """Feed every batch of one input's files to the accumulator."""
     needed = plan.columns
     for item in items:
-        reader = readers.pop(id(item), None) or Reader(item)
+        reader = readers.pop(id(item), None) or Reader(item, settings)
         missing = [c for c in needed if c not in reader.columns]
         if missing:
             raise InputError(
@@ -469,21 +505,22 @@ def _check_window_options(kpi: Kpi, query: Query) -> None:
         )
 
 
-def _default_window(kpi: Kpi, sources, resolved, readers) -> Window:
+def _default_window(kpi: Kpi, sources, resolved, readers, settings: ReadSettings) -> Window:
     """The last complete month before the latest date in the window roles' columns."""
     latest: int | None = None
     for name, items in sources.items():
         plan = resolved[name]
         columns = [plan.roles[r] for r in kpi.window_roles if r in plan.roles]
         for item in items:
-            reader = readers.pop(id(item), None) or Reader(item)
+            reader = readers.pop(id(item), None) or Reader(item, settings)
             for batch in reader.batches(list(dict.fromkeys(columns))):
                 for column in columns:
                     times = parse_times(batch.column(column), None)
                     if times.valid.any():
                         top = int(times.values[times.valid].max())
                         latest = top if latest is None else max(latest, top)
-            item.rows = 0  # counted again by the main pass
+            item.rows = item.skipped = 0  # counted again by the main pass
+            item.skipped_rows.clear()
     if latest is None:
         raise InputError(
             f"{next(iter(sources.values()))[0].path}: no valid dates to place the default window",

@@ -161,6 +161,7 @@ class Report:
         overall = self.overall.to_dict(self.confidence)
         quality = overall["quality"]
         quality["filtered_out"] = self.filtered_out
+        quality["skipped_lines"] = sum(i.skipped for i in self.inputs)
         return {
             "schema_version": SCHEMA_VERSION,
             "kpi": self.kpi.name,

@@ -16,9 +16,9 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 
@@ -33,6 +33,20 @@ CSV_BLOCK = 1 << 20
 _HEAD_LIMIT = 16 << 20
 
 
+@dataclass(frozen=True)
+class ReadSettings:
+    """How CSV text is read: its encoding (None: UTF-8, or UTF-16 when it has a BOM), whether
+    malformed lines are skipped (and counted) instead of stopping the run, the block size."""
+
+    encoding: str | None = None
+    skip_bad_lines: bool = False
+    block_size: int = CSV_BLOCK
+
+
+class BlockTooSmall(InputError):
+    """A single field is larger than the CSV block: read again with a larger block."""
+
+
 @dataclass
 class Input:
     """One file (or stdin) of an input, with what a report says about it."""
@@ -44,6 +58,8 @@ class Input:
     compression: str | None = None
     sha256: str | None = None
     local: str | None = None  # where stdin was saved when it has to be read twice
+    skipped: int = 0  # malformed lines skipped (--skip-bad-lines)
+    skipped_rows: list[int] = field(default_factory=list)
 
     @property
     def is_stdin(self) -> bool:
@@ -55,6 +71,8 @@ class Input:
 
     def to_dict(self) -> dict:
         out = {"path": self.path, "format": self.format, "size": self.size, "rows": self.rows}
+        if self.skipped:
+            out["skipped_lines"] = self.skipped
         if self.sha256:
             out["sha256"] = self.sha256
         return out
@@ -180,11 +198,13 @@ class CsvLayout:
     encoding: str
 
 
-def _sniff_layout(head: bytes, source: str, suffix_tab: bool) -> CsvLayout:
-    encoding = "utf-8"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+def _sniff_layout(head: bytes, source: str, suffix_tab: bool, encoding: str | None) -> CsvLayout:
+    if encoding is None:
+        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+    try:
+        text = head.decode(encoding, errors="replace").lstrip("\ufeff")
+    except LookupError:
+        raise InputError(f"--encoding {encoding!r} is not an encoding Python knows") from None
     if not text.strip():
         raise InputError(f"{source}: the file is empty (no header line)")
     first_line = text.split("\n", 1)[0]
@@ -199,8 +219,7 @@ def _sniff_layout(head: bytes, source: str, suffix_tab: bool) -> CsvLayout:
         raise InputError(f"{source}: cannot read the header line: {exc}") from None
     if any("\ufffd" in name for name in header) or "\x00" in first_line:
         raise InputError(
-            f"{source}: line 1: the header is not UTF-8 text",
-            hint="convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+            f"{source}: line 1: the header is not {encoding.upper()} text", hint=ENCODING_HINT
         )
     return CsvLayout([h.strip() for h in header], delimiter, encoding)
 
@@ -208,8 +227,9 @@ def _sniff_layout(head: bytes, source: str, suffix_tab: bool) -> CsvLayout:
 class Reader:
     """Opens one Input: `columns` is its header; `batches(names)` streams those columns once."""
 
-    def __init__(self, item: Input) -> None:
+    def __init__(self, item: Input, settings: ReadSettings | None = None) -> None:
         self.item = item
+        self.settings = settings or ReadSettings()
         self._stream: BinaryIO | None = None
         if item.is_stdin:
             self._open_stdin()
@@ -265,12 +285,14 @@ class Reader:
                     break
         except (OSError, EOFError, pa.ArrowInvalid) as exc:
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
-        if self.item.is_stdin:
+        if not chunk:  # all of it is in `head`: serve it from memory, ending in a newline
+            self._stream = io.BytesIO(head if head.endswith(b"\n") or not head else head + b"\n")
+        elif self.item.is_stdin:
             self._stream = io.BufferedReader(_Replay(head, stream), buffer_size=1 << 20)
-        else:
+        if not self.item.is_stdin:
             stream.close()
         suffix_tab = self.item.path.lower().removesuffix(".gz").endswith(".tsv")
-        self.layout = _sniff_layout(head, self.item.path, suffix_tab)
+        self.layout = _sniff_layout(head, self.item.path, suffix_tab, self.settings.encoding)
         self.columns = self.layout.columns
 
     # --- reading -------------------------------------------------------------------------
@@ -293,8 +315,14 @@ class Reader:
         import pyarrow.csv as pcsv
 
         layout = self.layout
-        read = pcsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK, encoding=layout.encoding)
-        parse = pcsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=True)
+        read = pcsv.ReadOptions(
+            use_threads=False, block_size=self.settings.block_size, encoding=layout.encoding
+        )
+        parse = pcsv.ParseOptions(
+            delimiter=layout.delimiter,
+            newlines_in_values=True,
+            invalid_row_handler=self._skip if self.settings.skip_bad_lines else None,
+        )
         # Text for every column read: no inference from the first block, and "NA" stays a
         # value (it is a region, not a null); missing spellings are the parsers' business.
         convert = pcsv.ConvertOptions(
@@ -303,9 +331,15 @@ class Reader:
             strings_can_be_null=True,
             null_values=[""],
         )
+        # An unclosed quote would turn the rest of the file into one value: count quotes.
+        counted = layout.encoding.replace("-", "").lower() == "utf8"
+        stream: Any = _QuoteCounter(self._raw_csv()) if counted else self._raw_csv()
         try:
             reader = pcsv.open_csv(
-                self._raw_csv(), read_options=read, parse_options=parse, convert_options=convert
+                io.BufferedReader(stream, 1 << 20) if counted else stream,
+                read_options=read,
+                parse_options=parse,
+                convert_options=convert,
             )
             for batch in reader:
                 self.item.rows += batch.num_rows
@@ -314,6 +348,36 @@ class Reader:
             raise _csv_error(self.item.path, str(exc)) from None
         except (OSError, EOFError) as exc:
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
+        if counted and stream.quotes % 2:
+            raise InputError(
+                f"{self.item.path}: row {self.item.rows + self.item.skipped}: a quoted field is "
+                "never closed, so the rest of the file would be read as one value",
+                hint='close the quote; a quote inside a quoted field is written twice ("")',
+            )
+
+    def _skip(self, row: Any) -> str:
+        """--skip-bad-lines: count a malformed line (and remember where) and go on."""
+        self.item.skipped += 1
+        if len(self.item.skipped_rows) < 5 and row.number is not None:
+            self.item.skipped_rows.append(row.number - 1)  # pyarrow counts the header as 1
+        return "skip"
+
+
+class _QuoteCounter(io.RawIOBase):
+    """Passes bytes through, counting '"' (in UTF-8 a quote byte is always a quote)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.quotes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.quotes += data.count(b'"')
+        return len(data)
 
 
 class _NativeRaw(io.RawIOBase):
@@ -340,10 +404,14 @@ def _has_complete_line(head: bytes) -> bool:
 
 
 _ROW = re.compile(r"Row #(\d+): (.*)$", re.S)
+ENCODING_HINT = "give its encoding, e.g. --encoding latin-1 (or convert it to UTF-8)"
 
 
-def _csv_error(path: str, message: str) -> InputError:
+def _csv_error(path: str, message: str, block: str = "1 MiB") -> InputError:
     match = _ROW.search(message)
+    if match and "UTF8" in message:
+        row = int(match.group(1)) - 1
+        return InputError(f"{path}: row {row}: the text is not UTF-8", hint=ENCODING_HINT)
     if match:
         row = int(match.group(1)) - 1  # pyarrow counts the header as row 1
         detail = match.group(2).strip()
@@ -353,11 +421,9 @@ def _csv_error(path: str, message: str) -> InputError:
                 f"expected {got.group(1)} fields, found {got.group(2)}: {shorten(got.group(3))}"
             )
         return InputError(
-            f"{path}: row {row}: {detail}", hint="fix the line, or drop it from the file"
+            f"{path}: row {row}: {detail}",
+            hint="fix the line, or give --skip-bad-lines to skip (and count) such lines",
         )
-    if "invalid UTF8" in message or "UTF-8" in message or "utf8" in message.lower():
-        return InputError(
-            f"{path}: the data is not UTF-8 text ({message.strip()[:120]})",
-            hint="convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)",
-        )
+    if "straddling object" in message:
+        return BlockTooSmall(f"{path}: a field is larger than the {block} read block")
     return InputError(f"{path}: cannot parse CSV: {message.strip()[:200]}")

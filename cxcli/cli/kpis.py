@@ -191,6 +191,8 @@ def _run(
         tz=kw["tz"],
         top=kw["top"],
         min_n=kw["min_n"],
+        encoding=kw["encoding"],
+        skip_bad_lines=kw["skip_bad_lines"],
         since=parse_date(kw["since"], "--since") if kw.get("since") else None,
         until=parse_date(kw["until"], "--until") if kw.get("until") else None,
         where=kw["where"],

@@ -192,6 +192,32 @@ def _all_common() -> list[inspect.Parameter]:
             0,
         ),
         _param(
+            "encoding",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="NAME",
+                    help="Text encoding of CSV input, e.g. latin-1 (default: UTF-8, or "
+                    "UTF-16 when the file starts with its BOM).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "skip_bad_lines",
+            Annotated[
+                bool,
+                opt(
+                    "--skip-bad-lines",
+                    help="Skip malformed CSV lines (wrong number of fields), counting them, "
+                    "instead of stopping.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            False,
+        ),
+        _param(
             "strict",
             Annotated[
                 bool,
