@@ -32,6 +32,7 @@ def test_json_is_the_default_off_a_terminal_and_stdout_holds_only_data(cx, write
         "missing": 0,
         "invalid": 1,
         "filtered_out": 0,
+        "skipped_lines": 0,
         "invalid_examples": [
             {"row": 5, "column": "LTR", "value": "x", "file": data["inputs"][0]["path"]}
         ],

@@ -84,7 +84,8 @@ def test_late_text_in_an_integer_column_is_one_invalid_value(write_csv):
 def test_parquet_score_types(write_parquet, scores):
     report = nps(write_parquet("s.parquet", {"nps_score": scores, "other": [1, 2, 3, 4]}))
     quality = report["quality"]
-    assert (quality["rows"], quality["used"], quality["missing"], quality["invalid"]) == (4, 2, 1, 1)
+    counts = (quality["rows"], quality["used"], quality["missing"], quality["invalid"])
+    assert counts == (4, 2, 1, 1)
     assert report["value"] == 0.0
 
 
