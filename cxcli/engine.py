@@ -223,13 +223,16 @@ class _Accumulator:
         n_groups = len(keys)
         states = self.kpi.update_groups(values, group_ids[used], n_groups)
         counts = np.bincount(group_ids * 3 + status, minlength=n_groups * 3).reshape(n_groups, 3)
-        for g, key in enumerate(keys):
-            old = self.groups.get(key)
-            self.groups[key] = states[g] if old is None else self.kpi.merge(old, states[g])
-            quality = self.group_quality.get(key)
+        groups, qualities, merge = self.groups, self.group_quality, self.kpi.merge
+        for key, state, (used_n, missing_n, invalid_n) in zip(
+            keys, states, counts.tolist(), strict=True
+        ):
+            old = groups.get(key)
+            groups[key] = state if old is None else merge(old, state)
+            quality = qualities.get(key)
             if quality is None:
-                quality = self.group_quality[key] = Quality(limit=GROUP_EXAMPLES)
-            quality.add(int(counts[g, 0]), int(counts[g, 1]), int(counts[g, 2]))
+                quality = qualities[key] = Quality(limit=GROUP_EXAMPLES)
+            quality.add(used_n, missing_n, invalid_n)
         if bad.size:
             order = bad[np.argsort(group_ids[bad], kind="stable")]
             sorted_ids = group_ids[order]

@@ -6,13 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from .errors import CxError
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace `path` with `text` in one step (readers never see a partial file).
+def write_atomic(path: str | Path, content: str | Callable[[TextIO], None]) -> None:
+    """Replace `path` with `content` — text, or a function that writes to the file — in one
+    step: readers never see a partial file.
 
     A destination that exists and is not a regular file (/dev/stdout, a pipe, /dev/null) is
     written to in place: renaming over it would replace the device with a file.
@@ -21,7 +24,7 @@ def write_atomic(path: str | Path, text: str) -> None:
     if dest.exists() and not dest.is_file():
         try:
             with open(dest, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+                _write(fh, content)
         except OSError as exc:
             raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
         return
@@ -32,7 +35,7 @@ def write_atomic(path: str | Path, text: str) -> None:
         raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            _write(fh, content)
             fh.flush()
             os.fsync(fh.fileno())
         umask = os.umask(0)
@@ -51,3 +54,10 @@ def write_atomic(path: str | Path, text: str) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _write(fh: TextIO, content: str | Callable[[TextIO], None]) -> None:
+    if isinstance(content, str):
+        fh.write(content)
+    else:
+        content(fh)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,7 +158,13 @@ class Report:
     def value(self) -> float | None:
         return self.overall.estimate.value
 
-    def to_dict(self) -> dict[str, Any]:
+    def group_dicts(self) -> Iterator[dict[str, Any]]:
+        """The groups as JSON-ready dicts, one at a time (a report may have millions)."""
+        for group in self.groups:
+            yield group.to_dict(self.confidence)
+
+    def to_dict(self, groups: bool = True) -> dict[str, Any]:
+        """The JSON model; `groups=False` leaves `groups` empty (renderers stream them)."""
         overall = self.overall.to_dict(self.confidence)
         quality = overall["quality"]
         quality["filtered_out"] = self.filtered_out
@@ -174,7 +181,7 @@ class Report:
             "ci": overall["ci"],
             "details": overall["details"],
             "quality": quality,
-            "groups": [g.to_dict(self.confidence) for g in self.groups],
+            "groups": list(self.group_dicts()) if groups else [],
             "params": self.params,
             "inputs": [i.to_dict() for i in self.inputs],
             "gate": self.gate,

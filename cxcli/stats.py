@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from statistics import NormalDist
 
 _NORMAL = NormalDist()
 
 
+@functools.lru_cache(maxsize=16)
 def z_critical(confidence: float) -> float:
     """The two-sided normal critical value, 1.959964 for 0.95."""
     return _NORMAL.inv_cdf(0.5 + confidence / 2)

@@ -209,13 +209,9 @@ def _run(
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)
     if kw["output"]:
-        import io
-
         from ..output import write_atomic
 
-        buffer = io.StringIO()
-        render(report, fmt, buffer)
-        write_atomic(kw["output"], buffer.getvalue())
+        write_atomic(kw["output"], lambda fh: render(report, fmt, fh))
         notice(f"wrote {kw['output']}")
     else:
         color = fmt is Format.TABLE and _stdout_color()

@@ -82,8 +82,8 @@ class ScoreKpi(Kpi["np.ndarray"]):
         return a + b
 
     def distribution(self, state: np.ndarray) -> dict[str, int]:
-        low, _ = self.bounds
-        return {str(low + i): int(c) for i, c in enumerate(state)}
+        low, high = self.bounds
+        return dict(zip(map(str, range(low, high + 1)), state.tolist(), strict=True))
 
     def moments(self, state: np.ndarray) -> tuple[int, float | None, float | None]:
         """n, mean and sample standard deviation of the scores (None where undefined)."""

@@ -56,7 +56,8 @@ class Nps(ScoreKpi):
 
     @staticmethod
     def _counts(state: np.ndarray) -> tuple[int, int, int]:
-        return int(state[9:].sum()), int(state[7:9].sum()), int(state[:7].sum())
+        counts = state.tolist()
+        return sum(counts[9:]), sum(counts[7:9]), sum(counts[:7])
 
     def finalize(self, state: np.ndarray, confidence: float = 0.95) -> Estimate:
         promoters, passives, detractors = self._counts(state)

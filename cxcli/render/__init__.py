@@ -34,11 +34,11 @@ def render(report: Report, fmt: Format, out: TextIO, *, color: bool = False) -> 
     if fmt is Format.JSON:
         from .json import render_json
 
-        out.write(render_json(report))
+        render_json(report, out)
     elif fmt is Format.CSV:
         from .csv import render_csv
 
-        out.write(render_csv(report))
+        render_csv(report, out)
     elif fmt is Format.MARKDOWN:
         from .markdown import render_markdown
 

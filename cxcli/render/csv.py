@@ -1,18 +1,17 @@
-"""CSV: the flat view, one line for the headline and one per group."""
+"""CSV: the flat view, one line for the headline and one per group, written as it goes."""
 
 from __future__ import annotations
 
 import csv
-import io
+from typing import TextIO
 
 from ..report import Report
 from .flat import flat_rows
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report, out: TextIO) -> None:
     header, rows = flat_rows(report)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
-    return buffer.getvalue()
+    for row in rows:
+        writer.writerow(["" if cell is None else cell for cell in row])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..report import Report
@@ -16,14 +17,15 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
-    """Column names and rows; details that are single numbers get a column each."""
-    data = report.to_dict()
+def flat_rows(report: Report) -> tuple[list[str], Iterator[list[Any]]]:
+    """Column names and rows (made as they are read); single-number details get a column each."""
+    data = report.to_dict(groups=False)
+    first = next(report.group_dicts(), None)
     by = data["params"].get("by") or []
     period = data["params"].get("period")
     key_columns = [*by, "period"] if period else list(by)
     detail_names = [k for k, v in data["details"].items() if not isinstance(v, dict | list)]
-    has_change = any("change" in g for g in data["groups"])
+    has_change = first is not None and "change" in first
     header = ["kpi", "definition", "scope", *key_columns, "value", "n", "ci_low", "ci_high"]
     header += [*detail_names, "rows", "used", "missing", "invalid"]
     if has_change:
@@ -43,5 +45,9 @@ def flat_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
             cells += [change.get(k) for k in ("vs", "delta", "p_value", "significant")]
         return cells
 
-    rows = [row(data, "all")] + [row(g, "group") for g in data["groups"]]
-    return header, rows
+    def rows() -> Iterator[list[Any]]:
+        yield row(data, "all")
+        for group in report.group_dicts():
+            yield row(group, "group")
+
+    return header, rows()

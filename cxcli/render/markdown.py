@@ -6,7 +6,7 @@ from typing import Any
 
 from ..report import Report
 from .flat import safe_cell
-from .text import change_text, fmt_ci, fmt_value, quality_text
+from .text import change_text, fmt_ci, fmt_value, hidden_note, quality_text, shown
 
 
 def _cell(value: Any) -> str:
@@ -15,7 +15,7 @@ def _cell(value: Any) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    data = report.to_dict()
+    data, hidden = shown(report)
     kpi = report.kpi
     lines = [f"## {data['title']} (`{data['definition']}`)", ""]
     value = fmt_value(kpi, data["value"])
@@ -45,5 +45,7 @@ def render_markdown(report: Report) -> str:
             if has_change:
                 cells.append(change_text(kpi, group.get("change")))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        if hidden:
+            lines.append(f"| … {hidden_note(hidden)} |")
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -11,7 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
-from .text import change_text, fmt_ci, fmt_duration, fmt_number, fmt_value, quality_text
+from .text import (
+    change_text,
+    fmt_ci,
+    fmt_duration,
+    fmt_number,
+    fmt_value,
+    hidden_note,
+    quality_text,
+    shown,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPARKS = "▁▂▃▄▅▆▇█"
@@ -104,7 +113,7 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
         emoji=False,
     )
     kpi = report.kpi
-    data = report.to_dict()
+    data, hidden = shown(report)
     headline = Text()
     headline.append(f"{data['title']} ", style="bold")
     headline.append(f"({data['definition']})", style="dim")
@@ -134,6 +143,8 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     elif data["groups"]:
         console.print()
         console.print(_groups_table(report, data))
+        if hidden:
+            console.print(Text(hidden_note(hidden), style="dim"))
         if data["params"].get("period"):
             trend = _trend_table(report, data)
             if trend is not None:

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..kpi import Kpi
+from ..report import Report
+
+MAX_SHOWN = 50  # groups a table or Markdown shows; JSON and CSV keep every one
+
+
+def shown(report: Report) -> tuple[dict[str, Any], int]:
+    """The report's dict with at most MAX_SHOWN groups, and how many were left out."""
+    data = report.to_dict(groups=False)
+    data["groups"] = list(itertools.islice(report.group_dicts(), MAX_SHOWN))
+    return data, len(report.groups) - len(data["groups"])
+
+
+def hidden_note(hidden: int) -> str:
+    return f"{hidden:,} more groups not shown: --format json or csv has every one"
 
 
 def fmt_value(kpi: Kpi, value: float | None) -> str:
