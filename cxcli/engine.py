@@ -280,46 +280,53 @@ class _Accumulator:
             )
         return out
 
-    def results(self) -> tuple[Result, list[Result]]:
+    def results(self) -> tuple[Result, GroupResults]:
         """The headline and the groups: segments (--by), each split into periods (--period) —
-        rows grouped by their time, or for a windowed KPI the window cut into periods."""
+        rows grouped by their time, or for a windowed KPI the window cut into periods. Groups
+        are finalized when read, so a million segments never sit in memory as results."""
         kpi, confidence = self.kpi, self.query.confidence
         overall = Result(kpi.finalize(kpi.view(self.state, 0), confidence), self.quality)
-        by = self.plan.by
+        # entries: (segment key, period label, state, quality, window index or None)
+        entries: list[tuple[tuple, str | None, Any, Quality, int | None]] = []
         if kpi.windowed:  # segments × the periods of the window
-            segments = {key: self.groups[key] for key in self.groups} if by else {(): self.state}
-            quality = self.group_quality if by else {(): self.quality}
+            segments = self.groups if self.plan.by else {(): self.state}
+            quality = self.group_quality if self.plan.by else {(): self.quality}
             periods = range(1, len(kpi.windows)) if self.query.period else [0]
-            entries = [
-                (key, kpi.windows[i].label, kpi.view(state, i), quality[key])
-                for key, state in sorted(segments.items(), key=lambda kv: _sort_key(kv[0]))
-                for i in periods
-            ]
-            if not by and not self.query.period:
-                entries = []
+            if self.plan.by or self.query.period:
+                entries = [
+                    (key, kpi.windows[i].label, segments[key], quality[key], i)
+                    for key in sorted(segments, key=_sort_key)
+                    for i in periods
+                ]
         else:
-            entries = []
             for key in sorted(self.groups, key=_sort_key):
                 code = key[-1] if self.periods else None
                 label = None if code is None else period_label(code, self.query.period)
                 segment = key[:-1] if self.periods else key
-                entries.append((segment, label, self.groups[key], self.group_quality[key]))
-        results: list[Result] = []
-        previous: dict[tuple, tuple[Any, Result]] = {}
-        for segment, label, state, quality in entries:
-            labels = dict(zip(by, segment, strict=True))
-            result = Result(kpi.finalize(state, confidence), quality, labels)
-            if self.query.min_n:
-                result.too_small = result.estimate.n < self.query.min_n
-            if self.query.period is not None:
-                labels["period"] = label
-                result.has_change = True
-                if label is not None and segment in previous:
-                    result.change = self._change(*previous[segment], state, result)
-                if label is not None:
-                    previous[segment] = (state, result)
-            results.append(result)
-        return overall, results
+                entries.append((segment, label, self.groups[key], self.group_quality[key], None))
+        return overall, GroupResults(entries, self._result)
+
+    def _result(self, entries: list, index: int) -> Result:
+        segment, label, state, quality, window = entries[index]
+        kpi = self.kpi
+        state = state if window is None else kpi.view(state, window)
+        labels = dict(zip(self.plan.by, segment, strict=True))
+        result = Result(kpi.finalize(state, self.query.confidence), quality, labels)
+        if self.query.min_n:
+            result.too_small = result.estimate.n < self.query.min_n
+        if self.query.period is not None:
+            labels["period"] = label
+            result.has_change = True
+            before = entries[index - 1] if index else None
+            if label is not None and before and before[0] == segment and before[1] is not None:
+                old_state = before[2] if before[4] is None else kpi.view(before[2], before[4])
+                old = Result(
+                    kpi.finalize(old_state, self.query.confidence),
+                    before[3],
+                    {**dict(zip(self.plan.by, segment, strict=True)), "period": before[1]},
+                )
+                result.change = self._change(old_state, old, state, result)
+        return result
 
     def _change(self, old_state: Any, old: Result, state: Any, new: Result) -> dict:
         p_value = self.kpi.compare(old_state, state)
@@ -330,6 +337,25 @@ class _Accumulator:
             "p_value": p_value,
             "significant": None if p_value is None else p_value < 1 - self.query.confidence,
         }
+
+
+class GroupResults(Sequence[Result]):
+    """The results of the groups, each finalized when it is read."""
+
+    def __init__(self, entries: list, build: Callable[[list, int], Result]) -> None:
+        self._entries, self._build = entries, build
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._build(self._entries, i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._build(self._entries, index)
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -532,7 +558,7 @@ def _default_window(kpi: Kpi, sources, resolved, readers, settings: ReadSettings
     return default_window(latest)
 
 
-def rank(groups: list[Result], top: int, higher_is_better: bool) -> dict[str, Any]:
+def rank(groups: Sequence[Result], top: int, higher_is_better: bool) -> dict[str, Any]:
     """The best and the worst `top` groups by value; groups marked too small are left out."""
     judged = [g for g in groups if g.estimate.value is not None and not g.too_small]
     ordered = sorted(judged, key=lambda g: g.estimate.value, reverse=higher_is_better)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 MAX_EXAMPLES = 5
 
 
-@dataclass
+@dataclass(slots=True)
 class Quality:
     """Row accounting: rows == used + missing + invalid, with the first invalid values."""
 
@@ -120,7 +120,7 @@ class Gate:
             return "missed", reason
         return "met", None
 
-    def check(self, overall: Result, groups: list[Result]) -> dict[str, Any]:
+    def check(self, overall: Result, groups: Sequence[Result]) -> dict[str, Any]:
         status, reason = self.status(overall.estimate)
         failures = [] if status != "missed" else [{"key": None, "reason": reason}]
         if self.groups:
@@ -145,7 +145,7 @@ class Report:
 
     kpi: Kpi
     overall: Result
-    groups: list[Result]
+    groups: Sequence[Result]  # finalized when read: a run may have a million
     params: dict[str, Any]
     inputs: list[Input]
     confidence: float
