@@ -7,6 +7,7 @@ inputs → batches (only the columns needed) → --where / --since / --until
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -385,6 +386,7 @@ def _sort_key(key: tuple) -> tuple:
 
 
 BLOCK_SIZES = (1 << 20, 32 << 20, 512 << 20)  # CSV blocks tried when a field will not fit
+_LOCAL_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 
 
 def run(
@@ -487,6 +489,15 @@ def _run(
         notes.append("the input has no data rows")
     elif overall.quality.rows == 0:
         notes.append("every row was filtered out")
+    local_dates = [
+        e for e in overall.quality.examples if _LOCAL_DATE.match(str(e["value"]).strip())
+    ]
+    if local_dates:
+        example = local_dates[0]
+        notes.append(
+            f"{example['column']} holds dates like {example['value']!r}, which are not ISO "
+            "8601: give their format with --time-format, e.g. '%d/%m/%Y' or '%m/%d/%Y %H:%M'"
+        )
     skipped = sum(i.skipped for i in inputs)
     if skipped:
         rows = [f"{i.path} row {r}" for i in inputs for r in i.skipped_rows][:5]
@@ -520,10 +531,26 @@ def _scan(
         check_duplicates(reader.columns, needed, item.path)
         first_row = 0
         for batch in reader.batches(needed):
+            if not first_row:
+                _check_types(batch, item)
             acc.feed(batch, item, first_row)
             first_row += batch.num_rows
             if progress is not None:
                 progress(item, first_row)
+
+
+def _check_types(batch: pa.RecordBatch, item: Input) -> None:
+    """Lists, structs, maps and raw bytes are not values cx can read: say so, naming them."""
+    for field in batch.schema:
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            raise InputError(
+                f"{item.path}: column {field.name!r} holds {kind} values, which cx cannot read "
+                "as numbers, text or times",
+                hint="point the option at a column of plain values",
+            )
 
 
 def _check_window_options(kpi: Kpi, query: Query) -> None:
