@@ -541,13 +541,13 @@ def _scan(
 
 def _check_types(batch: pa.RecordBatch, item: Input) -> None:
     """Lists, structs, maps and raw bytes are not values cx can read: say so, naming them."""
-    for field in batch.schema:
-        kind = field.type
+    for column in batch.schema:
+        kind = column.type
         if pa.types.is_dictionary(kind):
             kind = kind.value_type
         if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
             raise InputError(
-                f"{item.path}: column {field.name!r} holds {kind} values, which cx cannot read "
+                f"{item.path}: column {column.name!r} holds {kind} values, which cx cannot read "
                 "as numbers, text or times",
                 hint="point the option at a column of plain values",
             )
