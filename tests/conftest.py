@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -19,8 +20,8 @@ from typer.testing import CliRunner
 from cxcli.cli import app
 
 settings.register_profile("default", max_examples=60, deadline=None)
-settings.register_profile("long", max_examples=2000, deadline=None)
-settings.load_profile("default")
+settings.register_profile("long", max_examples=2000, deadline=None)  # make fuzz
+settings.load_profile(os.environ.get("CX_HYPOTHESIS_PROFILE", "default"))
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 # The columns of the ticket sample, as each ticket KPI is told them.

@@ -1,0 +1,133 @@
+"""Fuzzing: random CSV exports through every KPI. Whatever the bytes, cx exits 0 or 2 — never
+1, never a traceback — and whenever it exits 0 every row is accounted for; on well-formed
+files the survey KPIs equal an independent computation. `make fuzz` runs a bigger budget."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cxcli.registry import all_kpis
+
+# Each KPI's command line on the fuzzed file (every role's default name is in the header).
+EXTRA = {
+    "clv": ["--lifespan", "2"],
+    "cac": ["--customers", "{file}"],
+}
+HEADER = sorted({role.default for cls in all_kpis().values() for role in cls.roles} | {"segment"})
+TOKENS = st.sampled_from(
+    [
+        "",
+        "0",
+        "7",
+        "9",
+        "10",
+        "9.0",
+        "9.5",
+        "-1",
+        "11",
+        "ten",
+        "NA",
+        " 8 ",
+        "1e3",
+        "2025-03-04",
+        "2025-03-04T10:00:00Z",
+        "31/12/2025",
+        "yes",
+        "no",
+        "07:40",
+        "1:02:03",
+        'a "quote"',
+        "comma, inside",
+        "line\nbreak",
+        "\ufeff",
+        "é",
+        "\x00",
+        "=SUM(A1)",
+    ]
+)
+cell = st.one_of(TOKENS, st.text(max_size=6))
+
+
+def write(rows: list[list[str]], quoting: int, delimiter: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=quoting, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def check_exit(result) -> None:
+    assert result.exit_code in (0, 2), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def check_accounting(data: dict) -> None:
+    for entry in [data, *data["groups"]]:
+        q = entry["quality"]
+        assert q["rows"] == q["used"] + q["missing"] + q["invalid"]
+
+
+def oracle_nps(values: list[str]) -> tuple[float | None, int]:
+    scores = []
+    for raw in values:
+        text = raw.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            continue
+        if number == int(number) and 0 <= number <= 10 and text.lower() not in ("nan", "inf"):
+            scores.append(int(number))
+    if not scores:
+        return None, 0
+    promoters = sum(s >= 9 for s in scores)
+    detractors = sum(s <= 6 for s in scores)
+    return 100 * (promoters - detractors) / len(scores), len(scores)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(cell, min_size=len(HEADER), max_size=len(HEADER)), max_size=25),
+    quoting=st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC]),
+    delimiter=st.sampled_from([",", ";"]),
+)
+def test_well_formed_files_give_the_independent_value(
+    cx, tmp_path_factory, rows, quoting, delimiter
+):
+    rows = [[c.replace("\x00", "") for c in row] for row in rows]
+    path = tmp_path_factory.mktemp("fuzz") / "f.csv"
+    path.write_text(write(rows, quoting, delimiter), encoding="utf-8")
+    result = cx("nps", str(path), "-q", "-f", "json")
+    check_exit(result)
+    if result.exit_code == 0:
+        data = json.loads(result.stdout)
+        check_accounting(data)
+        assert data["quality"]["rows"] == len(rows)
+        value, n = oracle_nps([row[HEADER.index("nps_score")] for row in rows])
+        assert data["n"] == n
+        assert (data["value"] is None and value is None) or abs(data["value"] - value) < 1e-9
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    text=st.lists(st.lists(cell, min_size=0, max_size=len(HEADER) + 2), max_size=12),
+    noise=st.binary(max_size=40),
+    where=st.integers(0, 400),
+    kpi=st.sampled_from(sorted(all_kpis())),
+)
+def test_any_bytes_any_kpi_exit_0_or_2(cx, tmp_path_factory, text, noise, where, kpi):
+    """Ragged rows, blank lines, stray quotes and random bytes, through every KPI."""
+    body = write(text, csv.QUOTE_MINIMAL, ",").encode("utf-8", "replace")
+    body = body[:where] + noise + body[where:] if where < len(body) else body + noise
+    path = tmp_path_factory.mktemp("fuzz") / "f.csv"
+    path.write_bytes(body)
+    extra = [a.replace("{file}", str(path)) for a in EXTRA.get(kpi, [])]
+    files = ["--spend", str(path)] if kpi == "cac" else [str(path)]
+    result = cx(kpi, *files, *extra, "-q", "-f", "json")
+    check_exit(result)
+    if result.exit_code == 0:
+        check_accounting(json.loads(result.stdout))
