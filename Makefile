@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CX := $(VENV)/bin/cx
 
-.PHONY: install lock demo test lint golden sample bench clean
+.PHONY: install lock demo test lint golden sample bench fuzz scale clean
 
 install: $(STAMP)
 
@@ -60,6 +60,14 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(UV) pip install --quiet --python $(VENV)/bin/python '.[bench]'
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
+
+# Property tests with a large budget (2,000 examples each instead of 60).
+fuzz: $(STAMP)
+	CX_HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest tests/test_fuzz.py tests/test_where.py tests/test_kpi_contract.py
+
+# Peak memory as inputs grow (streamed from a generator, nothing on disk), and 1M segments.
+scale: $(STAMP)
+	$(VENV)/bin/python bench/scale.py $(SCALE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
