@@ -10,6 +10,7 @@ import csv
 import glob
 import hashlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\x28\xb5\x2f\xfd": "zstd"}
 BATCH_ROWS = 65_536
+PARALLEL_MIN_BYTES = 32 << 20  # a CSV file this large is parsed in byte ranges, one per core
 CSV_BLOCK = 1 << 20
 _HEAD_LIMIT = 16 << 20
 
@@ -311,12 +313,71 @@ class Reader:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
 
-    def _csv_batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+    def ranges(self, parts: int) -> list[tuple[int, int]] | None:
+        """Byte ranges that split a large plain UTF-8 CSV file into `parts` at line ends outside
+        quoted values (RFC 4180: an even number of '"' before a position means outside), so
+        that each can be parsed on its own core; None when the file is not such a file, or
+        when its quotes do not pair up (the one-stream read then names the row)."""
+        if (
+            parts < 2
+            or self.item.format != "csv"
+            or self.item.path == "-"
+            or self.item.compression
+            or self._stream is not None
+            or self.layout.encoding.replace("-", "").lower() != "utf8"
+            or (self.item.size or 0) < PARALLEL_MIN_BYTES
+        ):
+            return None
+        size = self.item.size or 0
+        targets = [size * i // parts for i in range(1, parts)]
+        cuts, quotes, offset = [0], 0, 0
+        with open(self.item.read_path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(8 << 20), b""):
+                while targets and targets[0] < offset + len(chunk):
+                    at = max(targets[0] - offset, 0)
+                    seen = quotes + chunk.count(b'"', 0, at)
+                    while (newline := chunk.find(b"\n", at)) >= 0:
+                        seen += chunk.count(b'"', at, newline)
+                        at = newline + 1
+                        if seen % 2 == 0:
+                            break
+                    else:
+                        return None  # no line end found in this chunk: read as one stream
+                    if offset + at > cuts[-1]:
+                        cuts.append(offset + at)
+                    targets.pop(0)
+                quotes += chunk.count(b'"')
+                offset += len(chunk)
+        if quotes % 2 or len(cuts) < 2:
+            return None
+        cuts.append(size)
+        return list(itertools.pairwise(cuts))
+
+    def range_batches(
+        self, names: Sequence[str], start: int, end: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The named columns of bytes [start, end) of the file; only the first range holds the
+        header. Rows are counted by the caller."""
+        import pyarrow.csv as pcsv
+
+        stream = io.BufferedReader(_Slice(self.item.read_path, start, end), 1 << 20)
+        options = self._csv_options(names, header=None if start == 0 else self.columns)
+        try:
+            yield from pcsv.open_csv(stream, *options)
+        except pa.ArrowInvalid as exc:
+            raise _csv_error(self.item.path, str(exc)) from None
+        finally:
+            stream.close()
+
+    def _csv_options(self, names: Sequence[str], header: Sequence[str] | None = None) -> tuple:
         import pyarrow.csv as pcsv
 
         layout = self.layout
         read = pcsv.ReadOptions(
-            use_threads=False, block_size=self.settings.block_size, encoding=layout.encoding
+            use_threads=False,
+            block_size=self.settings.block_size,
+            encoding=layout.encoding,
+            column_names=list(header) if header is not None else None,
         )
         parse = pcsv.ParseOptions(
             delimiter=layout.delimiter,
@@ -331,6 +392,13 @@ class Reader:
             strings_can_be_null=True,
             null_values=[""],
         )
+        return read, parse, convert
+
+    def _csv_batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        import pyarrow.csv as pcsv
+
+        layout = self.layout
+        read, parse, convert = self._csv_options(names)
         # An unclosed quote would turn the rest of the file into one value: count quotes.
         counted = layout.encoding.replace("-", "").lower() == "utf8"
         stream: Any = _QuoteCounter(self._raw_csv()) if counted else self._raw_csv()
@@ -361,6 +429,28 @@ class Reader:
         if len(self.item.skipped_rows) < 5 and row.number is not None:
             self.item.skipped_rows.append(row.number - 1)  # pyarrow counts the header as 1
         return "skip"
+
+
+class _Slice(io.RawIOBase):
+    """Bytes [start, end) of a file."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 (closed with the stream)
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._file.read(min(len(buffer), self._left))
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 class _QuoteCounter(io.RawIOBase):

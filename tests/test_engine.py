@@ -181,3 +181,44 @@ def test_update_groups_matches_update_per_group(kpi):
     grouped = kpi.update_groups({"score": values}, ids, 7)
     for g in range(7):
         assert np.array_equal(grouped[g], kpi.update(kpi.init(), {"score": values[ids == g]}))
+
+
+@pytest.mark.parametrize("kpi", ["nps", "aht"])
+def test_byte_ranges_on_threads_give_the_one_stream_report(monkeypatch, kpi):
+    """A large CSV is parsed in byte ranges on several threads: same numbers, same row
+    numbers in examples (the sample has quoted line breaks, so cuts must respect quotes)."""
+    from conftest import SAMPLE
+
+    from cxcli import source
+    from cxcli.kpis.aht import Aht
+
+    path, chosen, query = str(SAMPLE / "survey.csv"), Nps(), Query(by=("Region",))
+    if kpi == "aht":
+        path, chosen = str(SAMPLE / "tickets.csv"), Aht()
+        query = Query(columns={"talk": "Talk", "hold": "Hold", "acw": "Wrap"})
+    monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 10 << 30)
+    one = run(chosen, [path], query).to_dict()
+    monkeypatch.setattr(source, "PARALLEL_MIN_BYTES", 1024)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    ranges = run(chosen, [path], query).to_dict()
+    assert ranges == one
+    assert one["quality"]["invalid_examples"]
+
+
+def test_ranges_respect_quotes(write_csv):
+    from cxcli.source import Reader, resolve_inputs
+
+    text = "nps_score,comment\n" + '9,"a\nb, c"\n10,plain\n' * 2000
+    path = write_csv("q.csv", text)
+    import cxcli.source as source
+
+    old, source.PARALLEL_MIN_BYTES = source.PARALLEL_MIN_BYTES, 100
+    try:
+        reader = Reader(resolve_inputs([str(path)])[0])
+        ranges = reader.ranges(3)
+    finally:
+        source.PARALLEL_MIN_BYTES = old
+    data = path.read_bytes()
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    for start, _ in ranges[1:]:
+        assert data[:start].count(b'"') % 2 == 0 and data[start - 1 : start] == b"\n"
