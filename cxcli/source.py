@@ -353,9 +353,7 @@ class Reader:
         cuts.append(size)
         return list(itertools.pairwise(cuts))
 
-    def range_batches(
-        self, names: Sequence[str], start: int, end: int
-    ) -> Iterator[pa.RecordBatch]:
+    def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
         """The named columns of bytes [start, end) of the file; only the first range holds the
         header. Rows are counted by the caller."""
         import pyarrow.csv as pcsv

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,7 +81,7 @@ def oracle_nps(values: list[str]) -> tuple[float | None, int]:
             number = float(text)
         except ValueError:
             continue
-        if number == int(number) and 0 <= number <= 10 and text.lower() not in ("nan", "inf"):
+        if math.isfinite(number) and number == int(number) and 0 <= number <= 10:
             scores.append(int(number))
     if not scores:
         return None, 0
