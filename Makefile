@@ -58,7 +58,7 @@ sample: $(STAMP)
 # cx next to DuckDB, polars and pandas on generated data (git-ignored bench_data/).
 # BENCH_ARGS="--rows 1000000 --runs 5" for a quicker run.
 bench: $(STAMP)
-	$(UV) pip install --quiet --python $(VENV)/bin/python '.[bench]'
+	$(UV) pip install --quiet --python $(VENV)/bin/python -e '.[bench]'
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
 
 # Property tests with a large budget (2,000 examples each instead of 60).
