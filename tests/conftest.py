@@ -24,12 +24,20 @@ settings.register_profile("long", max_examples=2000, deadline=None)  # make fuzz
 settings.load_profile(os.environ.get("CX_HYPOTHESIS_PROFILE", "default"))
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
-# The columns of the ticket sample, as each ticket KPI is told them.
-TICKET_ARGS = {
+# The columns of the sample files (and of fresh exports from the generator), as each KPI is
+# told them on the command line.
+ROLE_ARGS = {
     "fcr": ["--contacts", "Touches", "--reopened", "Reopened", "--resolved-at", "Closed"],
     "aht": ["--talk", "Talk", "--hold", "Hold", "--acw", "Wrap"],
     "art": ["--created", "Opened", "--resolved", "Closed"],
+    "churn": ["--id", "Customer", "--start", "Signup", "--end", "Cancelled"],
+    "clv": ["--customer", "Cust", "--amount", "Amount", "--date", "Ordered"],
+    "cac": ["--date", "Day", "--amount", "Cost", "--start", "Signup"],
+    "mau": ["--user", "uid", "--time", "ts"],
+    "redemption": ["--member", "member", "--points", "pts", "--type", "kind", "--time", "at"],
 }
+ROLE_ARGS["retention"] = ROLE_ARGS["churn"]
+ROLE_ARGS["arpu"] = ROLE_ARGS["clv"]
 
 
 def generate(folder: Path, kind: str, rows: int, seed: int, parquet: bool = True) -> Path:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, TICKET_ARGS
+from conftest import ROLE_ARGS, SAMPLE
 
 from cxcli import __version__
 from cxcli.registry import all_kpis
@@ -291,7 +291,7 @@ TICKETS_PQ = str(SAMPLE / "tickets.parquet")
 
 def test_ticket_done_when_commands(cx):
     for path in (TICKETS, TICKETS_PQ):
-        fcr = cx("fcr", path, *TICKET_ARGS["fcr"], "--by", "Queue", "-q").json
+        fcr = cx("fcr", path, *ROLE_ARGS["fcr"], "--by", "Queue", "-q").json
         assert fcr["definition"] == "fcr.contacts" and fcr["unit"] == "percent"
         assert {g["key"]["Queue"] for g in fcr["groups"]} == {
             "Account",
@@ -300,10 +300,10 @@ def test_ticket_done_when_commands(cx):
             "Technical",
         }
         assert fcr["details"]["unresolved"] > 0
-        aht = cx("aht", path, *TICKET_ARGS["aht"], "-q").json
+        aht = cx("aht", path, *ROLE_ARGS["aht"], "-q").json
         assert aht["definition"] == "aht.components" and aht["quality"]["invalid"] == 1
         assert set(aht["details"]) >= {"median", "p90", "talk_mean", "hold_mean", "acw_mean"}
-        art = cx("art", path, *TICKET_ARGS["art"], "-q").json
+        art = cx("art", path, *ROLE_ARGS["art"], "-q").json
         assert art["quality"]["invalid"] == 3 and art["details"]["unresolved"] > 0
 
 
@@ -361,7 +361,7 @@ def test_tz_option(cx, write_csv):
 CUSTOMERS = str(SAMPLE / "customers.csv")
 ORDERS = str(SAMPLE / "orders.csv")
 SPEND = str(SAMPLE / "spend.csv")
-CHURN = ["--id", "Customer", "--start", "Signup", "--end", "Cancelled", "-q"]
+CHURN = [*ROLE_ARGS["churn"], "-q"]
 
 
 def test_windowed_default_window_and_series(cx):
@@ -418,12 +418,7 @@ def test_cac_per_channel_with_channels_missing_on_one_side(cx):
         SPEND,
         "--customers",
         CUSTOMERS,
-        "--date",
-        "Day",
-        "--amount",
-        "Cost",
-        "--start",
-        "Signup",
+        *ROLE_ARGS["cac"],
         "--channel",
         "Source",
         "-q",
@@ -439,12 +434,7 @@ def test_cac_per_channel_with_channels_missing_on_one_side(cx):
         SPEND,
         "--customers",
         CUSTOMERS,
-        "--date",
-        "Day",
-        "--amount",
-        "Cost",
-        "--start",
-        "Signup",
+        *ROLE_ARGS["cac"],
         "--by",
         "Source",
         "-q",
@@ -456,12 +446,7 @@ def test_clv_and_arpu_through_the_cli(cx):
     clv = cx(
         "clv",
         ORDERS,
-        "--customer",
-        "Cust",
-        "--amount",
-        "Amount",
-        "--date",
-        "Ordered",
+        *ROLE_ARGS["clv"],
         "--lifespan",
         "3",
         "--margin",
@@ -481,8 +466,8 @@ LOYALTY = str(SAMPLE / "loyalty.csv")
 
 
 def test_mau_exact_and_approx(cx):
-    exact = cx("mau", EVENTS, "--user", "uid", "--time", "ts", "-q").json
-    approx = cx("mau", EVENTS, "--user", "uid", "--time", "ts", "--approx", "-q").json
+    exact = cx("mau", EVENTS, *ROLE_ARGS["mau"], "-q").json
+    approx = cx("mau", EVENTS, *ROLE_ARGS["mau"], "--approx", "-q").json
     assert exact["definition"] == "mau.distinct" and exact["ci"] is None
     assert approx["ci"]["low"] <= exact["value"] <= approx["ci"]["high"]
     weekly = cx(
@@ -495,14 +480,7 @@ def test_redemption_through_the_cli(cx):
     data = cx(
         "redemption",
         LOYALTY,
-        "--member",
-        "member",
-        "--points",
-        "pts",
-        "--type",
-        "kind",
-        "--time",
-        "at",
+        *ROLE_ARGS["redemption"],
         "-q",
     ).json
     assert data["definition"] == "redemption.points" and data["quality"]["invalid"] > 0

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, TICKET_ARGS
+from conftest import ROLE_ARGS, SAMPLE
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {
@@ -33,12 +33,7 @@ CASES = {
         "spend.csv",
         "--customers",
         "customers.csv",
-        "--date",
-        "Day",
-        "--amount",
-        "Cost",
-        "--start",
-        "Signup",
+        *ROLE_ARGS["cac"],
         "--channel",
         "Source",
         "--arpu",
@@ -46,11 +41,11 @@ CASES = {
     ],
     "csat_by_channel": ["csat", "survey.csv", "--score", "Sat", "--by", "Channel"],
     "ces_filtered": ["ces", "survey.csv", "--score", "Effort", "--where", "Region = 'EMEA'"],
-    "fcr_by_queue": ["fcr", "tickets.csv", *TICKET_ARGS["fcr"], "--by", "Queue"],
+    "fcr_by_queue": ["fcr", "tickets.csv", *ROLE_ARGS["fcr"], "--by", "Queue"],
     "aht_top_agents": [
         "aht",
         "tickets.parquet",
-        *TICKET_ARGS["aht"],
+        *ROLE_ARGS["aht"],
         "--by",
         "Agent",
         "--top",
@@ -61,12 +56,7 @@ CASES = {
     "churn_default_window": [
         "churn",
         "customers.csv",
-        "--id",
-        "Customer",
-        "--start",
-        "Signup",
-        "--end",
-        "Cancelled",
+        *ROLE_ARGS["churn"],
     ],
     "retention_quarters_by_plan": [
         "retention",
@@ -105,14 +95,7 @@ CASES = {
     "redemption": [
         "redemption",
         "loyalty.csv",
-        "--member",
-        "member",
-        "--points",
-        "pts",
-        "--type",
-        "kind",
-        "--time",
-        "at",
+        *ROLE_ARGS["redemption"],
     ],
     "art_by_month": [
         "art",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import generate
+from conftest import ROLE_ARGS, generate
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def counts(frame: pd.DataFrame, begin: str, end: str) -> dict[str, int]:
     }
 
 
-CHURN_ARGS = ["--id", "Customer", "--start", "Signup", "--end", "Cancelled", "-q"]
+CHURN_ARGS = [*ROLE_ARGS["churn"], "-q"]
 
 
 @pytest.mark.parametrize(
@@ -94,12 +94,7 @@ def test_clv(cx, data):
     got = cx(
         "clv",
         str(folder / "orders.csv"),
-        "--customer",
-        "Cust",
-        "--amount",
-        "Amount",
-        "--date",
-        "Ordered",
+        *ROLE_ARGS["clv"],
         "--lifespan",
         "3",
         "--margin",
@@ -121,12 +116,7 @@ def test_arpu(cx, data, window):
     got = cx(
         "arpu",
         str(folder / "orders.csv"),
-        "--customer",
-        "Cust",
-        "--amount",
-        "Amount",
-        "--date",
-        "Ordered",
+        *ROLE_ARGS["clv"],
         "-q",
         *args,
     ).json
@@ -148,12 +138,7 @@ def test_cac_by_channel(cx, data, window):
         str(folder / "spend.csv"),
         "--customers",
         str(folder / "customers.csv"),
-        "--date",
-        "Day",
-        "--amount",
-        "Cost",
-        "--start",
-        "Signup",
+        *ROLE_ARGS["cac"],
         "--channel",
         "Source",
         "--by",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TICKET_ARGS, generate
+from conftest import ROLE_ARGS, generate
 
 ROWS = 30_000
 
@@ -40,7 +40,7 @@ def rank_error(values: np.ndarray, quantile: float, got: float) -> float:
 def test_fcr(cx, tickets):
     folder, df = tickets
     for path in (folder / "tickets.csv", folder / "tickets.parquet"):
-        data = cx("fcr", str(path), *TICKET_ARGS["fcr"], "--by", "Queue", "-q").json
+        data = cx("fcr", str(path), *ROLE_ARGS["fcr"], "--by", "Queue", "-q").json
         reopened_text = df["Reopened"].str.strip().str.lower()
         reopened = reopened_text.isin(["yes", "y", "true", "1", "t"])
         bad_flag = ~reopened_text.isin(
@@ -78,7 +78,7 @@ def test_aht(cx, tickets):
         data = cx(
             "aht",
             str(path),
-            *TICKET_ARGS["aht"],
+            *ROLE_ARGS["aht"],
             "--quantiles",
             "0.5,0.9,0.99",
             "-q",
@@ -98,7 +98,7 @@ def test_art(cx, tickets):
     resolved = closed.notna() & ~backwards
     hours = (closed - created)[resolved].dt.total_seconds().to_numpy()
     for path in (folder / "tickets.csv", folder / "tickets.parquet"):
-        data = cx("art", str(path), *TICKET_ARGS["art"], "-q").json
+        data = cx("art", str(path), *ROLE_ARGS["art"], "-q").json
         assert data["n"] == resolved.sum()
         assert data["details"]["unresolved"] == closed.isna().sum()
         assert data["quality"]["invalid"] == backwards.sum()

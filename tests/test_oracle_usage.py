@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import generate
+from conftest import ROLE_ARGS, generate
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +24,7 @@ def test_mau(cx, folders, fmt):
     got = cx(
         "mau",
         str(path),
-        "--user",
-        "uid",
-        "--time",
-        "ts",
+        *ROLE_ARGS["mau"],
         "--from",
         "2025-03-01",
         "--to",
@@ -59,14 +56,7 @@ def test_redemption(cx, folders):
     got = cx(
         "redemption",
         str(path),
-        "--member",
-        "member",
-        "--points",
-        "pts",
-        "--type",
-        "kind",
-        "--time",
-        "at",
+        *ROLE_ARGS["redemption"],
         "--from",
         "2025-02-01",
         "--to",
