@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .errors import UsageError
 from .kpi import Kpi
 
 _KPIS: dict[str, type[Kpi]] = {}
@@ -22,9 +21,3 @@ def all_kpis() -> dict[str, type[Kpi]]:
 
     return dict(_KPIS)
 
-
-def get_kpi(name: str) -> type[Kpi]:
-    kpis = all_kpis()
-    if name not in kpis:
-        raise UsageError(f"unknown KPI {name!r}; known: {', '.join(kpis)}")
-    return kpis[name]
