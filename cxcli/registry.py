@@ -20,4 +20,3 @@ def all_kpis() -> dict[str, type[Kpi]]:
     from . import kpis  # noqa: F401  (registers the built-ins)
 
     return dict(_KPIS)
-

@@ -169,6 +169,9 @@ class Report:
         quality = overall["quality"]
         quality["filtered_out"] = self.filtered_out
         quality["skipped_lines"] = sum(i.skipped for i in self.inputs)
+        quality["skipped_examples"] = [
+            {"row": row, "file": i.path} for i in self.inputs for row in i.skipped_rows
+        ][:MAX_EXAMPLES]
         return {
             "schema_version": SCHEMA_VERSION,
             "kpi": self.kpi.name,

@@ -33,6 +33,7 @@ def test_json_is_the_default_off_a_terminal_and_stdout_holds_only_data(cx, write
         "invalid": 1,
         "filtered_out": 0,
         "skipped_lines": 0,
+        "skipped_examples": [],
         "invalid_examples": [
             {"row": 5, "column": "LTR", "value": "x", "file": data["inputs"][0]["path"]}
         ],

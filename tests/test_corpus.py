@@ -117,7 +117,7 @@ CASES = [
         0,
         r"^$",
         "wrong_field_count.csv",
-        r'"skipped_lines": 1',
+        r'"skipped_lines": 1,\s+"skipped_examples": \[\s+\{\s+"row": 2',
     ),
     Case(
         "unterminated quote",

@@ -180,3 +180,11 @@ def test_doctest(name):
 
     module = __import__(all_kpis()[name].__module__, fromlist=["x"])
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_readme_documents_every_kpi(name):
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"| `cx {name}` |" in readme  # a row in the KPI table

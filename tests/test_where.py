@@ -115,3 +115,14 @@ def test_not_is_the_complement_of_known_rows(expr):
     yes = set(rows(expr))
     no = set(rows(f"not ({expr})"))
     assert not yes & no
+
+
+def test_huge_literals_unicode_names_and_deep_nesting():
+    columns = {"Région": pa.array(["Île", "x"]), "n": pa.array([1, 2])}
+    assert evaluate(parse_where("Région = 'Île'"), columns, 2).tolist() == [True, False]
+    assert evaluate(parse_where("\"Région\" in ('x')"), columns, 2).tolist() == [False, True]
+    with pytest.raises(UsageError, match="longer than"):
+        parse_where("n = '" + "x" * 1_000_000 + "'")
+    with pytest.raises(UsageError, match="nested deeper"):
+        parse_where("not " * 60 + "n = 1")
+    assert evaluate(parse_where("n = " + "9" * 400), columns, 2).tolist() == [False, False]
