@@ -209,6 +209,7 @@ def _sniff_layout(head: bytes, source: str, suffix_tab: bool, encoding: str | No
         raise InputError(f"--encoding {encoding!r} is not an encoding Python knows") from None
     if not text.strip():
         raise InputError(f"{source}: the file is empty (no header line)")
+    text = text.lstrip("\r\n")  # the CSV reader skips blank lines before the header too
     first_line = text.split("\n", 1)[0]
     if suffix_tab:
         delimiter = "\t"
@@ -223,7 +224,7 @@ def _sniff_layout(head: bytes, source: str, suffix_tab: bool, encoding: str | No
         raise InputError(
             f"{source}: line 1: the header is not {encoding.upper()} text", hint=ENCODING_HINT
         )
-    return CsvLayout([h.strip() for h in header], delimiter, encoding)
+    return CsvLayout(header, delimiter, encoding)  # names as the CSV reader sees them
 
 
 class Reader:

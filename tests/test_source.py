@@ -157,3 +157,13 @@ def test_non_utf8_header(write_csv):
 def test_utf16_with_bom(write_csv):
     report = nps(write_csv("u.csv", BASIC.encode("utf-16")))
     assert report["n"] == 3
+
+
+def test_header_names_with_spaces(write_csv):
+    path = write_csv("s.csv", "id, LTR ,Region\n1,9,EU\n2,3,US\n")
+    report = run(Nps(), [str(path)], Query(columns={"score": "LTR"}, by=("Region",))).to_dict()
+    assert report["params"]["score"] == " LTR " and report["value"] == 0.0
+
+
+def test_blank_lines_before_the_header(write_csv):
+    assert nps(write_csv("b.csv", "\n\r\nnps_score\n9\n"))["n"] == 1
