@@ -132,3 +132,19 @@ def test_any_bytes_any_kpi_exit_0_or_2(cx, tmp_path_factory, text, noise, where,
     check_exit(result)
     if result.exit_code == 0:
         check_accounting(json.loads(result.stdout))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    names=st.lists(st.one_of(TOKENS, st.text(max_size=8)), min_size=1, max_size=6),
+    blank=st.sampled_from(["", "\n", "\r\n\n"]),
+    args=st.sampled_from([[], ["--score", "LTR"], ["--by", " x "], ["--where", "a = 1"]]),
+)
+def test_any_header_exit_0_or_2(cx, tmp_path_factory, names, blank, args):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    writer.writerow(["9"] * len(names))
+    path = tmp_path_factory.mktemp("fuzz") / "h.csv"
+    path.write_bytes((blank + out.getvalue()).replace("\x00", "").encode("utf-8", "replace"))
+    check_exit(cx("nps", str(path), *args, "-q", "-f", "json"))
