@@ -21,6 +21,7 @@ from ..errors import ColumnNotFound, UsageError
 from ..kpi import Estimate, Role
 from ..registry import register
 from .duration import US, DurationKpi, DurationState
+from .tickets import TIME_ALIASES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +58,7 @@ class Aht(DurationKpi):
     name = "aht"
     title = "Average Handle Time"
     roles = ROLES
-    time_aliases = ("started_at", "start_time", "call_start", "created_at", "timestamp", "date")
+    time_aliases = ("started_at", "start_time", "call_start", *TIME_ALIASES)
     examples = (
         "cx aht calls.csv --talk Talk --hold Hold --acw Wrap",
         "cx aht calls.parquet --duration handle_time --by agent_id --top 10 --min-n 30",
