@@ -460,18 +460,14 @@ def _run(
         spooled = any(i.is_stdin for items in sources.values() for i in items)
         if query.window is None and spooled:
             sources = {name: [spool(i) for i in items] for name, items in sources.items()}
-    plans = {}
-    for name, items in sources.items():
-        roles = kpi.inputs.get(name) if name else None
-        header = Reader(items[0], settings).columns if not items[0].is_stdin else None
-        plans[name] = (items, roles, header)
-    readers: dict[int, Reader] = {}
+    readers: dict[int, Reader] = {}  # stdin: the reader that read the header reads the data
     resolved: dict[str, Plan] = {}
-    for name, (items, roles, header) in plans.items():
-        if header is None:  # stdin: the reader that read the header reads the data too
-            readers[id(items[0])] = Reader(items[0], settings)
-            header = readers[id(items[0])].columns
-        resolved[name] = plan_columns(kpi, query, header, items[0].path, notice, roles)
+    for name, items in sources.items():
+        reader = Reader(items[0], settings)
+        if items[0].is_stdin:
+            readers[id(items[0])] = reader
+        roles = kpi.inputs.get(name) if name else None
+        resolved[name] = plan_columns(kpi, query, reader.columns, items[0].path, notice, roles)
     segment = kpi.segment_role
     if segment and not query.by:
         if all(segment in plan.roles for plan in resolved.values()):
@@ -508,6 +504,15 @@ def _run(
     inputs = [i for items in sources.values() for i in items]
     if query.strict and overall.estimate.n == 0:
         raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
+    notes = _notes(inputs, overall)
+    report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
+    if query.top is not None:
+        report.ranking = rank(groups, query.top, kpi.higher_is_better)
+    return report
+
+
+def _notes(inputs: list[Input], overall: Result) -> list[str]:
+    """What the report should say about the run as a whole."""
     notes = []
     if sum(i.rows for i in inputs) == 0:
         notes.append("the input has no data rows")
@@ -528,10 +533,7 @@ def _run(
         notes.append(
             f"{skipped} malformed lines skipped (--skip-bad-lines), e.g. {', '.join(rows)}"
         )
-    report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
-    if query.top is not None:
-        report.ranking = rank(groups, query.top, kpi.higher_is_better)
-    return report
+    return notes
 
 
 def _scan(
