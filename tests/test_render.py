@@ -90,3 +90,25 @@ def test_tables_cut_long_group_lists_json_keeps_them(write_csv):
     assert "25 more groups not shown" in text(report, Format.MARKDOWN)
     assert len(json.loads(text(report, Format.JSON))["groups"]) == MAX_SHOWN + 25
     assert text(report, Format.CSV).count("\n") == MAX_SHOWN + 25 + 2
+
+
+def test_markdown_shows_the_ranking(cx):
+    from conftest import SAMPLE
+
+    result = cx(
+        "aht",
+        str(SAMPLE / "tickets.csv"),
+        "--talk",
+        "Talk",
+        "--by",
+        "Agent",
+        "--top",
+        "2",
+        "--min-n",
+        "120",
+        "-q",
+        "-f",
+        "markdown",
+    )
+    assert "**Best 2:** agent-" in result.stdout and "**Worst 2:** agent-" in result.stdout
+    assert "groups below --min-n are not ranked" in result.stdout

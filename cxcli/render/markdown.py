@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..kpi import Kpi
 from ..report import Report
 from .flat import safe_cell
 from .text import change_text, fmt_ci, fmt_value, hidden_note, quality_text, shown
@@ -48,4 +49,21 @@ def render_markdown(report: Report) -> str:
         if hidden:
             lines.append(f"| … {hidden_note(hidden)} |")
         lines.append("")
+    if data.get("ranking"):
+        lines += _ranking(kpi, data["ranking"])
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _ranking(kpi: Kpi, ranking: dict[str, Any]) -> list[str]:
+    """Best and worst segments (--top), as one short list each."""
+    lines = []
+    for which in ("best", "worst"):
+        entries = [
+            f"{', '.join(str(safe_cell(v)) for v in e['key'].values())}: "
+            f"{fmt_value(kpi, e['value'])} (n = {e['n']:,})"
+            for e in ranking[which]
+        ]
+        lines.append(f"**{which.capitalize()} {ranking['top']}:** " + "; ".join(entries))
+    if ranking["too_small"]:
+        lines.append(f"_{ranking['too_small']} groups below --min-n are not ranked._")
+    return [*lines, ""]
