@@ -49,6 +49,7 @@ class Query:
     top: int | None = None  # rank groups: the best and worst `top`
     min_n: int = 0  # groups with fewer used rows are marked too small to judge
     window: Window | None = None  # --from/--to of a windowed KPI
+    baseline: Baseline | None = None  # --baseline: a number or a previous report
     encoding: str | None = None  # of CSV text (default UTF-8, or UTF-16 with a BOM)
     skip_bad_lines: bool = False  # skip (and count) malformed CSV lines instead of stopping
 
@@ -508,7 +509,50 @@ def _run(
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
+    if query.baseline is not None:
+        report.baseline = versus_baseline(
+            kpi, kpi.view(acc.state, 0), overall.estimate, query.baseline, query.confidence
+        )
     return report
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """--baseline: a number, or the headline result of a previous JSON report of the KPI."""
+
+    value: float
+    source: str
+    result: Mapping[str, Any] | None = None
+
+
+def versus_baseline(
+    kpi: Kpi, view: Any, estimate: Any, baseline: Baseline, confidence: float
+) -> dict[str, Any]:
+    """The change from the baseline, and whether it is real: a two-sample test against a
+    previous report (for the KPIs that have one); against a bare number, whether the number
+    lies outside this run's confidence interval."""
+    value = estimate.value
+    out: dict[str, Any] = {
+        "vs": f"baseline {baseline.value:g}",
+        "value": baseline.value,
+        "source": baseline.source,
+        "delta": None if value is None else value - baseline.value,
+        "p_value": None,
+        "significant": None,
+        "declined": None,
+    }
+    if value is None:
+        return out
+    if baseline.result is not None:
+        before = kpi.from_result(baseline.result)
+        if before is not None:
+            out["p_value"] = kpi.compare(before, view)
+        if out["p_value"] is not None:
+            out["significant"] = out["p_value"] < 1 - confidence
+    elif estimate.ci is not None:
+        out["significant"] = not estimate.ci[0] <= baseline.value <= estimate.ci[1]
+    out["declined"] = value < baseline.value if kpi.higher_is_better else value > baseline.value
+    return out
 
 
 def _notes(inputs: list[Input], overall: Result) -> list[str]:

@@ -151,6 +151,11 @@ class Kpi(ABC, Generic[S]):
         """Two-sided p-value for the change from `before` to `after`, or None if undefined."""
         return None
 
+    def from_result(self, result: Mapping[str, Any]) -> Any:
+        """What `compare` takes, rebuilt from a result of a previous JSON report (its `n` and
+        `details`), or None when the details do not carry enough for the test."""
+        return None
+
     def compute(
         self, columns: Mapping[str, pa.Array | Sequence[Any]], confidence: float = 0.95
     ) -> Estimate:

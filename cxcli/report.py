@@ -153,6 +153,7 @@ class Report:
     notes: list[str] = field(default_factory=list)
     gate: dict[str, Any] | None = None
     ranking: dict[str, Any] | None = None
+    baseline: dict[str, Any] | None = None
 
     @property
     def value(self) -> float | None:
@@ -189,6 +190,7 @@ class Report:
             "inputs": [i.to_dict() for i in self.inputs],
             "gate": self.gate,
             "ranking": self.ranking,
+            "baseline": self.baseline,
             "notes": list(self.overall.estimate.notes) + self.notes,
             "cx_version": __version__,
         }

@@ -62,3 +62,15 @@ def test_python_dash_m():
         [sys.executable, "-m", "cxcli", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("cx ")
+
+
+def test_a_reader_that_leaves_early_is_not_an_error():
+    """`cx … | head -1`: stop quietly with exit 0, whatever the format."""
+    for fmt in ("table", "csv", "json"):
+        script = (
+            f"{sys.executable} -m cxcli nps {SAMPLE / 'survey.csv'} --by Region --by Channel "
+            f"-q -f {fmt} | head -c 10 > /dev/null; exit ${{PIPESTATUS[0]}}"
+        )
+        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+        assert result.returncode == 0, (fmt, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,6 +21,9 @@ from ..periods import parse_date
 from ..render import Format
 from ..windows import explicit_window
 from .options import COLUMNS, OPTIONS, _param, common_parameters
+
+if TYPE_CHECKING:
+    from ..engine import Baseline
 
 
 def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
@@ -181,7 +186,10 @@ def _run(
                 raise UsageError(f"cx {kpi_cls.name} needs --{name} FILE")
     else:
         paths = kw["files"] or []
+    if kw["fail_on_decline"] and not kw["baseline"]:
+        raise UsageError("--fail-on-decline needs --baseline NUMBER or a previous report")
     query = Query(
+        baseline=read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None,
         window=explicit_window(kw.get("window_from"), kw.get("window_to")),
         columns={name: kw[name] for name in role_names},
         by=tuple(kw["by"] or ()),
@@ -217,12 +225,40 @@ def _run(
         color = fmt is Format.TABLE and _stdout_color()
         render(report, fmt, sys.stdout, color=color)
         sys.stdout.flush()
+    code = ExitCode.OK
     if report.gate and not report.gate["passed"]:
         for failure in report.gate["failures"]:
             where = "" if failure["key"] is None else f" {failure['key']}"
             _error(f"cx {kpi_cls.name}: gate failed{where}: {failure['reason']}")
-        return ExitCode.GATE_FAILED
-    return ExitCode.OK
+        code = ExitCode.GATE_FAILED
+    versus = report.baseline
+    if kw["fail_on_decline"] and versus and versus["declined"] and versus["significant"]:
+        from ..render.text import change_text
+
+        _error(f"cx {kpi_cls.name}: significant decline: {change_text(kpi, versus)}")
+        code = ExitCode.GATE_FAILED
+    return code
+
+
+def read_baseline(text: str, kpi_name: str) -> Baseline:
+    """--baseline: a number, or a previous `cx <kpi> -f json` report of the same KPI."""
+    from ..engine import Baseline
+
+    try:
+        return Baseline(float(text), "number")
+    except ValueError:
+        pass
+    try:
+        data = json.loads(Path(text).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(
+            f"--baseline {text!r} is neither a number nor a readable JSON report ({exc})"
+        ) from None
+    if not isinstance(data, dict) or data.get("kpi") != kpi_name:
+        raise UsageError(f"--baseline {text}: not a cx {kpi_name} report")
+    if not isinstance(data.get("value"), int | float):
+        raise UsageError(f"--baseline {text}: the report has no value to compare with")
+    return Baseline(float(data["value"]), text, data)
 
 
 @contextlib.contextmanager

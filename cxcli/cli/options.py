@@ -333,6 +333,31 @@ def _all_common() -> list[inspect.Parameter]:
             False,
         ),
         _param(
+            "baseline",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="NUMBER|REPORT.json",
+                    help="Compare with a number, or with a previous JSON report of this KPI "
+                    "(with its significance test).",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "fail_on_decline",
+            Annotated[
+                bool,
+                opt(
+                    "--fail-on-decline",
+                    help="Exit 3 when the value is significantly worse than --baseline.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            False,
+        ),
+        _param(
             "quiet",
             Annotated[
                 bool, opt("--quiet", "-q", help="Only errors on stderr.", rich_help_panel=OUTPUT)

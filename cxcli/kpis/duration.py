@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -171,6 +172,14 @@ class DurationKpi(Kpi[DurationState]):
             low, high = mean_interval(state.mean, state.sd, state.n, confidence)
             ci = (max(0.0, low), high)
         return Estimate(state.mean, state.n, ci, details)
+
+    def from_result(self, result: Mapping[str, Any]) -> DurationState | None:
+        details, n = result.get("details") or {}, result.get("n") or 0
+        mean, sd = details.get("mean"), details.get("sd")
+        if not n or mean is None or sd is None:
+            return None
+        squares = sd * sd * (n - 1) + n * mean * mean  # the sum of squares behind mean and sd
+        return DurationState(n, round(mean * n * US), squares)
 
     def compare(self, before: DurationState, after: DurationState) -> float | None:
         if before.sd is None or after.sd is None:

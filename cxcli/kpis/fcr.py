@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ColumnNotFound, UsageError
 from ..kpi import Estimate, Kpi, Role
@@ -179,6 +179,15 @@ class Fcr(Kpi["np.ndarray"]):
             return Estimate(None, 0, None, details, ("no resolved tickets",))
         ci = wilson(first, resolved, confidence)
         return Estimate(100 * first / resolved, resolved, ci, details)
+
+    def from_result(self, result: Mapping[str, Any]) -> np.ndarray | None:
+        import numpy as np
+
+        details = result.get("details") or {}
+        names = ("resolved_first_contact", "resolved", "unresolved", "reopened")
+        if not all(isinstance(details.get(name), int) for name in names):
+            return None
+        return np.array([details[name] for name in names], dtype=np.int64)
 
     def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
         return two_proportion_p(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UsageError
 from ..kpi import Kpi
@@ -80,6 +80,15 @@ class ScoreKpi(Kpi["np.ndarray"]):
 
     def merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a + b
+
+    def from_result(self, result: Mapping[str, Any]) -> np.ndarray | None:
+        import numpy as np
+
+        low, high = self.bounds
+        counts = (result.get("details") or {}).get("distribution") or {}
+        if sorted(counts, key=int) != [str(s) for s in range(low, high + 1)]:
+            return None  # another scale: no like-for-like test
+        return np.array([int(counts[str(s)]) for s in range(low, high + 1)], dtype=np.int64)
 
     def distribution(self, state: np.ndarray) -> dict[str, int]:
         low, high = self.bounds

@@ -199,6 +199,13 @@ class Redemption(WindowedKpi[Ledger]):
             return Estimate(None, 0, None, details, ("no points were issued in the window",))
         return Estimate(100 * state["redeemed"] / issued, earners, None, details)
 
+    def from_result(self, result: Mapping[str, Any]) -> dict[str, Any] | None:
+        details = result.get("details") or {}
+        earners, redeemers = details.get("members_earning"), details.get("members_redeeming")
+        if not isinstance(earners, int) or not isinstance(redeemers, int):
+            return None
+        return {"earners": earners, "redeemers": redeemers}
+
     def compare(self, before: dict[str, Any], after: dict[str, Any]) -> float | None:
         if before["redeemers"] > before["earners"] or after["redeemers"] > after["earners"]:
             return None

@@ -188,6 +188,12 @@ class RosterKpi(WindowedKpi[Roster]):
             "customers": int(start.size),
         }
 
+    def from_result(self, result: Mapping[str, Any]) -> dict[str, Any] | None:
+        details = result.get("details") or {}
+        if not all(isinstance(details.get(k), int) for k in "SLNE"):
+            return None
+        return {k: details[k] for k in "SLNE"}
+
     def counts(self, view: dict[str, Any]) -> dict[str, Any]:
         """The details every roster KPI reports."""
         details = {k: view[k] for k in ("S", "L", "N", "E")}

@@ -24,6 +24,8 @@ def render_markdown(report: Report) -> str:
     if data["params"].get("from"):
         headline += f" · window [{data['params']['from']}, {data['params']['to']})"
     lines.append(headline)
+    if data.get("baseline"):
+        lines += ["", change_text(kpi, data["baseline"])]
     lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
     for note in data["notes"]:
         lines.append(f"> {note}")

@@ -102,6 +102,12 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def _reader_left() -> None:
+    # rich exits 1 when the reader goes away (`cx … | head`); the CLI stops quietly instead,
+    # as it does for the other formats.
+    raise BrokenPipeError
+
+
 def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     console = Console(
         file=out,
@@ -112,6 +118,7 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
         highlight=False,
         emoji=False,
     )
+    console.on_broken_pipe = _reader_left  # type: ignore[method-assign]
     kpi = report.kpi
     data, hidden = shown(report)
     headline = Text()
@@ -126,6 +133,8 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     if data["params"].get("from"):
         value.append(f"   window [{data['params']['from']}, {data['params']['to']})", style="dim")
     console.print(value)
+    if data.get("baseline"):
+        console.print(Text(change_text(kpi, data["baseline"]) or "no baseline comparison"))
     if "distribution" in data["details"]:
         console.print()
         console.print(_distribution(data))

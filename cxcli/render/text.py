@@ -73,9 +73,10 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None) -> str:
         else f"{delta:+.{kpi.decimals}f}"
     )
     text = f"{arrow} {amount} vs {change['vs']}"
+    p_value = change.get("p_value")
     if change.get("significant"):
-        text += f" (p={change['p_value']:.3f})"
-    elif change.get("p_value") is not None:
+        text += f" (p={p_value:.3f})" if p_value is not None else " (outside the interval)"
+    elif change.get("significant") is False:
         text += " (n.s.)"
     return text
 
