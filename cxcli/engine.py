@@ -414,6 +414,26 @@ MAX_RANGES = 8  # byte ranges (threads) one CSV file is parsed in at most
 _LOCAL_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 
 
+@dataclass(frozen=True)
+class Source:
+    """One named input: its paths, globs or directories, and how its CSV text is read."""
+
+    specs: tuple[str, ...]
+    encoding: str | None = None
+    skip_bad_lines: bool = False
+
+
+@dataclass
+class Job:
+    """One KPI to compute in a scan: `inputs` maps the KPI's input names ("" when it has one)
+    to the names of the sources they read; `notice` receives messages for the user."""
+
+    kpi: Kpi
+    inputs: dict[str, str]
+    query: Query = field(default_factory=Query)
+    notice: Callable[[str], None] = lambda message: None
+
+
 def run(
     kpi: Kpi,
     paths: Sequence[str] | Mapping[str, Sequence[str]],
@@ -426,18 +446,35 @@ def run(
 
     `paths` maps input names to paths for a KPI with several inputs (`kpi.inputs`).
     `notice` receives messages for the user (columns found by alias); `progress` is called after
-    each batch with the file and the rows read from it so far. A CSV field larger than the read
-    block makes the run start again with a larger block (files only: stdin cannot rewind).
-    """
+    each batch with the file and the rows read from it so far."""
     query = query or Query()
-    kpi.check()
+    named = paths if isinstance(paths, Mapping) else {"": paths}
+    sources = {
+        name: Source(tuple(specs), query.encoding, query.skip_bad_lines)
+        for name, specs in named.items()
+    }
+    job = Job(kpi, {name: name for name in named}, query, notice)
+    return run_many([job], sources, progress)[0]
+
+
+def run_many(
+    jobs: Sequence[Job],
+    sources: Mapping[str, Source],
+    progress: Callable[[Input, int], None] | None = None,
+) -> list[Report]:
+    """Compute several KPIs, reading each source once for all the KPIs that use it (plus a pass
+    over only the date columns when a windowed KPI has no --from/--to). A CSV field larger
+    than the read block makes the run start again with a larger block (files only: stdin
+    cannot rewind)."""
+    for job in jobs:
+        job.kpi.check()
+        if job.kpi.windowed:
+            _check_window_options(job.kpi, job.query)
     for block in BLOCK_SIZES:
-        settings = ReadSettings(query.encoding, query.skip_bad_lines, block)
         try:
-            return _run(kpi, paths, query, notice, progress, settings)
+            return _run_many(jobs, sources, progress, block)
         except BlockTooSmall as exc:
-            specs = paths.values() if isinstance(paths, Mapping) else [paths]
-            stdin = any("-" in group for group in specs)
+            stdin = any("-" in source.specs for source in sources.values())
             if stdin or block == BLOCK_SIZES[-1]:
                 raise InputError(
                     f"{exc.message} (the largest tried is {block >> 20} MiB)",
@@ -446,49 +483,88 @@ def run(
     raise AssertionError("unreachable")
 
 
-def _run(
-    kpi: Kpi,
-    paths: Sequence[str] | Mapping[str, Sequence[str]],
-    query: Query,
-    notice: Callable[[str], None],
+def _run_many(
+    jobs: Sequence[Job],
+    specs: Mapping[str, Source],
     progress: Callable[[Input, int], None] | None,
-    settings: ReadSettings,
-) -> Report:
-    named = paths if isinstance(paths, Mapping) else {"": paths}
-    sources = {name: resolve_inputs(specs) for name, specs in named.items()}
-    if kpi.windowed:
-        _check_window_options(kpi, query)
-        spooled = any(i.is_stdin for items in sources.values() for i in items)
-        if query.window is None and spooled:
-            sources = {name: [spool(i) for i in items] for name, items in sources.items()}
+    block: int,
+) -> list[Report]:
+    settings = {
+        name: ReadSettings(s.encoding, s.skip_bad_lines, block) for name, s in specs.items()
+    }
+    sources = {name: resolve_inputs(s.specs) for name, s in specs.items()}
+    dated = [j for j in jobs if j.kpi.windowed and j.query.window is None]
+    for name, items in sources.items():  # stdin read twice: a date pass first
+        if any(name in j.inputs.values() for j in dated) and any(i.is_stdin for i in items):
+            sources[name] = [spool(i) for i in items]
     readers: dict[int, Reader] = {}  # stdin: the reader that read the header reads the data
-    resolved: dict[str, Plan] = {}
+    headers: dict[str, list[str]] = {}
     for name, items in sources.items():
-        reader = Reader(items[0], settings)
+        reader = Reader(items[0], settings[name])
         if items[0].is_stdin:
             readers[id(items[0])] = reader
-        roles = kpi.inputs.get(name) if name else None
-        resolved[name] = plan_columns(kpi, query, reader.columns, items[0].path, notice, roles)
+        headers[name] = list(reader.columns)
+    plans = [_plan_job(job, sources, headers) for job in jobs]
+    kpis = [
+        job.kpi.bind({r: c for p in plan.values() for r, c in p.roles.items()})
+        for job, plan in zip(jobs, plans, strict=True)
+    ]
+    latest = _latest_dates(
+        [(kpis[i], jobs[i], plans[i]) for i, job in enumerate(jobs) if job in dated],
+        sources,
+        readers,
+        settings,
+    )
+    for i, job in enumerate(jobs):
+        if kpis[i].windowed:
+            window = job.query.window or _default_window(kpis[i], job, plans[i], sources, latest)
+            parts = split(window, job.query.period) if job.query.period else []
+            kpis[i] = kpis[i].with_windows((window, *parts))
+    accumulators: list[_Accumulator | None] = [None] * len(jobs)
+    for name, items in sources.items():
+        feeding = []
+        for i, job in enumerate(jobs):
+            for input_name, source in job.inputs.items():
+                if source == name:
+                    previous = accumulators[i]
+                    plan = plans[i][input_name]
+                    accumulators[i] = _Accumulator(kpis[i], job.query, plan, previous)
+                    feeding.append(accumulators[i])
+        if feeding:
+            _scan(feeding, items, readers, progress, settings[name])
+    return [_finish(kpis[i], job, plans[i], accumulators[i], sources) for i, job in enumerate(jobs)]
+
+
+def _plan_job(job: Job, sources: Mapping[str, list[Input]], headers: Mapping[str, list[str]]):
+    """The columns of each of the job's inputs, with the KPI's segment role as --by."""
+    kpi, query = job.kpi, job.query
+    plans: dict[str, Plan] = {}
+    for input_name, source in job.inputs.items():
+        roles = kpi.inputs.get(input_name) if input_name else None
+        path = sources[source][0].path
+        plans[input_name] = plan_columns(kpi, query, headers[source], path, job.notice, roles)
     segment = kpi.segment_role
     if segment and not query.by:
-        if all(segment in plan.roles for plan in resolved.values()):
-            resolved = {n: replace(p, by=(p.roles[segment],)) for n, p in resolved.items()}
-        elif any(segment in plan.roles for plan in resolved.values()):
-            notice(f"--{segment} is not in every input: results are not split by it")
-    kpi = kpi.bind({r: c for plan in resolved.values() for r, c in plan.roles.items()})
-    if kpi.windowed:
-        window = query.window or _default_window(kpi, sources, resolved, readers, settings)
-        parts = split(window, query.period) if query.period else []
-        kpi = kpi.with_windows((window, *parts))
-    acc: _Accumulator | None = None
-    for name, items in sources.items():
-        plan = resolved[name]
-        acc = _Accumulator(kpi, query, plan, acc)
-        _scan(acc, items, plan, readers, progress, settings)
+        if all(segment in plan.roles for plan in plans.values()):
+            plans = {n: replace(p, by=(p.roles[segment],)) for n, p in plans.items()}
+        elif any(segment in plan.roles for plan in plans.values()):
+            job.notice(f"--{segment} is not in every input: results are not split by it")
+    return plans
+
+
+def _finish(
+    kpi: Kpi,
+    job: Job,
+    plans: dict[str, Plan],
+    acc: _Accumulator | None,
+    sources: Mapping[str, list[Input]],
+) -> Report:
+    """The report of one job once every source has been read."""
     assert acc is not None
+    query = job.query
     overall, groups = acc.results()
-    plan = next(iter(resolved.values()))
-    columns = {r: c for p in resolved.values() for r, c in p.roles.items()}
+    plan = next(iter(plans.values()))
+    columns = {r: c for p in plans.values() for r, c in p.roles.items()}
     params: dict[str, Any] = {role.name: columns.get(role.name) for role in kpi.roles}
     params.update(kpi.params())
     params.update(
@@ -502,7 +578,7 @@ def _run(
     )
     if kpi.windowed:
         params["from"], params["to"] = kpi.windows[0].iso()
-    inputs = [i for items in sources.values() for i in items]
+    inputs = [i for source in job.inputs.values() for i in sources[source]]
     if query.strict and overall.estimate.n == 0:
         raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
     notes = _notes(inputs, overall)
@@ -581,15 +657,15 @@ def _notes(inputs: list[Input], overall: Result) -> list[str]:
 
 
 def _scan(
-    acc: _Accumulator,
+    accs: list[_Accumulator],
     items: list[Input],
-    plan: Plan,
     readers: dict[int, Reader],
     progress: Callable[[Input, int], None] | None,
     settings: ReadSettings,
 ) -> None:
-    """Feed every batch of one input's files to the accumulator."""
-    needed = plan.columns
+    """Feed every batch of one source's files to each accumulator that reads it: one pass
+    over the union of the columns they need."""
+    needed = list(dict.fromkeys(c for acc in accs for c in acc.plan.columns))
     workers = os.cpu_count() or 1
     for item in items:
         reader = readers.pop(id(item), None) or Reader(item, settings)
@@ -601,23 +677,24 @@ def _scan(
             )
         check_duplicates(reader.columns, needed, item.path)
         # Row numbers in --strict errors and skipped lines must be global: one stream then.
-        exact_rows = acc.query.strict or settings.skip_bad_lines
+        exact_rows = any(acc.query.strict for acc in accs) or settings.skip_bad_lines
         ranges = None if exact_rows else reader.ranges(min(workers, MAX_RANGES))
         if ranges:
-            _scan_ranges(acc, reader, item, needed, ranges, progress)
+            _scan_ranges(accs, reader, item, needed, ranges, progress)
             continue
         first_row = 0
         for batch in _coalesce(reader.batches(needed)):
             if not first_row:
                 _check_types(batch, item)
-            acc.feed(batch, item, first_row)
+            for acc in accs:
+                acc.feed(batch, item, first_row)
             first_row += batch.num_rows
             if progress is not None:
                 progress(item, first_row)
 
 
 def _scan_ranges(
-    acc: _Accumulator,
+    accs: list[_Accumulator],
     reader: Reader,
     item: Input,
     needed: list[str],
@@ -625,8 +702,8 @@ def _scan_ranges(
     progress: Callable[[Input, int], None] | None,
 ) -> None:
     """Parse byte ranges of one file on their own threads (pyarrow releases the GIL), each into
-    its own accumulator, then merge them in file order, shifting row numbers."""
-    parts = [acc] + [acc.fresh() for _ in ranges[1:]]
+    its own accumulators, then merge them in file order, shifting row numbers."""
+    parts = [accs] + [[acc.fresh() for acc in accs] for _ in ranges[1:]]
     rows = [0] * len(ranges)
     failures: list[BaseException] = []
 
@@ -635,7 +712,8 @@ def _scan_ranges(
             for batch in _coalesce(reader.range_batches(needed, *ranges[index])):
                 if index == 0 and not rows[0]:
                     _check_types(batch, item)
-                parts[index].feed(batch, item, rows[index])
+                for acc in parts[index]:
+                    acc.feed(batch, item, rows[index])
                 rows[index] += batch.num_rows
                 if progress is not None:
                     progress(item, sum(rows))
@@ -650,7 +728,8 @@ def _scan_ranges(
     if failures:
         raise failures[0]
     for index in range(1, len(parts)):
-        acc.absorb(parts[index], sum(rows[:index]))
+        for acc, part in zip(accs, parts[index], strict=True):
+            acc.absorb(part, sum(rows[:index]))
     item.rows += sum(rows)
 
 
@@ -692,28 +771,57 @@ def _check_window_options(kpi: Kpi, query: Query) -> None:
         )
 
 
-def _default_window(kpi: Kpi, sources, resolved, readers, settings: ReadSettings) -> Window:
-    """The last complete month before the latest date in the window roles' columns."""
-    latest: int | None = None
-    for name, items in sources.items():
-        plan = resolved[name]
-        columns = [plan.roles[r] for r in kpi.window_roles if r in plan.roles]
-        for item in items:
-            reader = readers.pop(id(item), None) or Reader(item, settings)
-            for batch in reader.batches(list(dict.fromkeys(columns))):
+def _latest_dates(
+    dated: list[tuple[Kpi, Job, dict[str, Plan]]],
+    sources: Mapping[str, list[Input]],
+    readers: dict[int, Reader],
+    settings: Mapping[str, ReadSettings],
+) -> dict[tuple[str, str], int]:
+    """The latest date in each (source, column) that places a default window: one pass per
+    source over only those columns, shared by every windowed KPI that reads it."""
+    wanted: dict[str, list[str]] = {}
+    for kpi, job, plans in dated:
+        for input_name, source in job.inputs.items():
+            roles = plans[input_name].roles
+            columns = [roles[r] for r in kpi.window_roles if r in roles]
+            wanted[source] = list(dict.fromkeys([*wanted.get(source, []), *columns]))
+    latest: dict[tuple[str, str], int] = {}
+    for source, columns in wanted.items():
+        for item in sources[source]:
+            reader = readers.pop(id(item), None) or Reader(item, settings[source])
+            for batch in reader.batches(columns):
                 for column in columns:
                     times = parse_times(batch.column(column), None)
                     if times.valid.any():
                         top = int(times.values[times.valid].max())
-                        latest = top if latest is None else max(latest, top)
+                        old = latest.get((source, column))
+                        latest[(source, column)] = top if old is None else max(old, top)
             item.rows = item.skipped = 0  # counted again by the main pass
             item.skipped_rows.clear()
-    if latest is None:
+    return latest
+
+
+def _default_window(
+    kpi: Kpi,
+    job: Job,
+    plans: dict[str, Plan],
+    sources: Mapping[str, list[Input]],
+    latest: Mapping[tuple[str, str], int],
+) -> Window:
+    """The last complete month before the latest date in the window roles' columns."""
+    found = [
+        latest[(source, plans[input_name].roles[r])]
+        for input_name, source in job.inputs.items()
+        for r in kpi.window_roles
+        if r in plans[input_name].roles and (source, plans[input_name].roles[r]) in latest
+    ]
+    if not found:
+        first = sources[next(iter(job.inputs.values()))][0].path
         raise InputError(
-            f"{next(iter(sources.values()))[0].path}: no valid dates to place the default window",
+            f"{first}: no valid dates to place the default window",
             hint="give the window with --from and --to",
         )
-    return default_window(latest)
+    return default_window(max(found))
 
 
 def rank(groups: Sequence[Result], top: int, higher_is_better: bool) -> dict[str, Any]:
