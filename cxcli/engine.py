@@ -21,12 +21,12 @@ import pyarrow.compute as pc
 from .columns import check_duplicates, detect_column, find_column
 from .errors import ColumnNotFound, InputError, UsageError, shorten
 from .kpi import Kpi, Role
-from .periods import Period, period_codes, period_label
+from .periods import Period, parse_date, period_codes, period_label
 from .report import Quality, Report, Result
 from .source import BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
 from .values import Parsed, TimeSettings, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
-from .windows import Window, default_window, split
+from .windows import Window, default_window, explicit_window, split
 
 GROUP_EXAMPLES = 3
 
@@ -68,6 +68,35 @@ class Query:
     @property
     def needs_time(self) -> bool:
         return self.period is not None or self.since is not None or self.until is not None
+
+
+def make_query(
+    options: Mapping[str, Any],
+    columns: Mapping[str, str | None],
+    baseline: Baseline | None = None,
+) -> Query:
+    """A Query from option values keyed by their long names (`time_format` for
+    --time-format, `from` for --from): the KPI commands and `cx report` both build it here."""
+    get = options.get
+    return Query(
+        columns=dict(columns),
+        by=tuple(get("by") or ()),
+        period=Period(get("period")) if get("period") else None,
+        time=get("time"),
+        time_format=get("time_format"),
+        tz=get("tz"),
+        since=parse_date(get("since"), "--since") if get("since") else None,
+        until=parse_date(get("until"), "--until") if get("until") else None,
+        where=get("where"),
+        confidence=get("confidence") or 0.95,
+        strict=bool(get("strict")),
+        top=get("top"),
+        min_n=get("min_n") or 0,
+        window=explicit_window(get("from"), get("to")),
+        baseline=baseline,
+        encoding=get("encoding"),
+        skip_bad_lines=bool(get("skip_bad_lines")),
+    )
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,15 @@ def option_fields(kpi: Kpi | type[Kpi]) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(kpi) if f.metadata.get("cli", True)]
 
 
+_OPTION_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "None": None}
+
+
+def option_type(f: dataclasses.Field) -> Any:
+    """The type of an option field (`str`, `int | None` …): option fields use only builtin
+    types, and their annotations are strings (PEP 563), read here without builtins."""
+    return eval(f.type, {"__builtins__": {}}, _OPTION_TYPES) if isinstance(f.type, str) else f.type
+
+
 def _as_array(values: pa.Array | Sequence[Any]) -> pa.Array:
     """An arrow array from a Python list; mixed types become text, as in a CSV file."""
     import pyarrow as pa

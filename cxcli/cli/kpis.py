@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import CxError, ExitCode, UsageError
-from ..kpi import Kpi, option_fields
-from ..periods import parse_date
+from ..kpi import Kpi, option_fields, option_type
 from ..render import Format
-from ..windows import explicit_window
 from .options import COLUMNS, OPTIONS, _param, common_parameters
 
 if TYPE_CHECKING:
@@ -47,16 +45,10 @@ def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     return params
 
 
-_OPTION_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "None": None}
-
-
 def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     params = []
     for f in option_fields(kpi_cls):
-        # Option fields use only builtin types; annotations are strings (PEP 563).
-        kind = (
-            eval(f.type, {"__builtins__": {}}, _OPTION_TYPES) if isinstance(f.type, str) else f.type
-        )
+        kind = option_type(f)
         help_text = f.metadata.get("help", "")
         choices = f.metadata.get("choices")
         if choices:
@@ -168,7 +160,7 @@ def _quiet_broken_pipe() -> None:
 def _run(
     kpi_cls: type[Kpi], kw: dict[str, Any], role_names: list[str], option_names: list[str]
 ) -> int:
-    from ..engine import Query, run
+    from ..engine import make_query, run
     from ..render import render
     from ..report import Gate
 
@@ -188,25 +180,10 @@ def _run(
         paths = kw["files"] or []
     if kw["fail_on_decline"] and not kw["baseline"]:
         raise UsageError("--fail-on-decline needs --baseline NUMBER or a previous report")
-    query = Query(
-        baseline=read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None,
-        window=explicit_window(kw.get("window_from"), kw.get("window_to")),
-        columns={name: kw[name] for name in role_names},
-        by=tuple(kw["by"] or ()),
-        period=kw["period"],
-        time=kw.get("time_column"),
-        time_format=kw["time_format"],
-        tz=kw["tz"],
-        top=kw["top"],
-        min_n=kw["min_n"],
-        encoding=kw["encoding"],
-        skip_bad_lines=kw["skip_bad_lines"],
-        since=parse_date(kw["since"], "--since") if kw.get("since") else None,
-        until=parse_date(kw["until"], "--until") if kw.get("until") else None,
-        where=kw["where"],
-        confidence=kw["confidence"],
-        strict=kw["strict"],
-    )
+    options = {**kw, "time": kw.get("time_column")}
+    options.update({"from": kw.get("window_from"), "to": kw.get("window_to")})
+    baseline = read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None
+    query = make_query(options, {name: kw[name] for name in role_names}, baseline)
     fmt = _choose_format(kw["format"], kw["output"])
     gate = Gate(kw["min"], kw["max"], str(kw["gate_on"]), kw["gate_groups"])
     with _progress(quiet) as progress:
