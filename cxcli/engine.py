@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import check_duplicates, detect_column, find_column
-from .errors import ColumnNotFound, InputError, UsageError, shorten
+from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
 from .report import Quality, Report, Result
@@ -461,6 +461,7 @@ class Job:
     inputs: dict[str, str]
     query: Query = field(default_factory=Query)
     notice: Callable[[str], None] = lambda message: None
+    label: str = ""  # names the job in errors when several run together
 
 
 def run(
@@ -483,16 +484,17 @@ def run(
         for name, specs in named.items()
     }
     job = Job(kpi, {name: name for name in named}, query, notice)
-    return run_many([job], sources, progress)[0]
+    return run_many([job], sources, progress)[0][0]
 
 
 def run_many(
     jobs: Sequence[Job],
     sources: Mapping[str, Source],
     progress: Callable[[Input, int], None] | None = None,
-) -> list[Report]:
+) -> tuple[list[Report], dict[str, list[Input]]]:
     """Compute several KPIs, reading each source once for all the KPIs that use it (plus a pass
-    over only the date columns when a windowed KPI has no --from/--to). A CSV field larger
+    over only the date columns when a windowed KPI has no --from/--to); returns the reports
+    and the files each source resolved to. A CSV field larger
     than the read block makes the run start again with a larger block (files only: stdin
     cannot rewind)."""
     for job in jobs:
@@ -517,7 +519,7 @@ def _run_many(
     specs: Mapping[str, Source],
     progress: Callable[[Input, int], None] | None,
     block: int,
-) -> list[Report]:
+) -> tuple[list[Report], dict[str, list[Input]]]:
     settings = {
         name: ReadSettings(s.encoding, s.skip_bad_lines, block) for name, s in specs.items()
     }
@@ -533,7 +535,14 @@ def _run_many(
         if items[0].is_stdin:
             readers[id(items[0])] = reader
         headers[name] = list(reader.columns)
-    plans = [_plan_job(job, sources, headers) for job in jobs]
+    plans = []
+    for job in jobs:
+        try:
+            plans.append(_plan_job(job, sources, headers))
+        except CxError as exc:
+            if not job.label:
+                raise
+            raise type(exc)(f"{job.label}: {exc.message}", exc.hint) from None
     kpis = [
         job.kpi.bind({r: c for p in plan.values() for r, c in p.roles.items()})
         for job, plan in zip(jobs, plans, strict=True)
@@ -561,7 +570,10 @@ def _run_many(
                     feeding.append(accumulators[i])
         if feeding:
             _scan(feeding, items, readers, progress, settings[name])
-    return [_finish(kpis[i], job, plans[i], accumulators[i], sources) for i, job in enumerate(jobs)]
+    reports = [
+        _finish(kpis[i], job, plans[i], accumulators[i], sources) for i, job in enumerate(jobs)
+    ]
+    return reports, sources
 
 
 def _plan_job(job: Job, sources: Mapping[str, list[Input]], headers: Mapping[str, list[str]]):
@@ -705,6 +717,7 @@ def _scan(
                 hint="every file of one input needs the same columns",
             )
         check_duplicates(reader.columns, needed, item.path)
+        item.passes += 1
         # Row numbers in --strict errors and skipped lines must be global: one stream then.
         exact_rows = any(acc.query.strict for acc in accs) or settings.skip_bad_lines
         ranges = None if exact_rows else reader.ranges(min(workers, MAX_RANGES))
@@ -818,6 +831,7 @@ def _latest_dates(
     for source, columns in wanted.items():
         for item in sources[source]:
             reader = readers.pop(id(item), None) or Reader(item, settings[source])
+            item.passes += 1
             for batch in reader.batches(columns):
                 for column in columns:
                     times = parse_times(batch.column(column), None)

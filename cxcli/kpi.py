@@ -69,6 +69,7 @@ class Kpi(ABC, Generic[S]):
     windowed: ClassVar[bool] = False  # measured over --from/--to windows (see WindowedKpi)
     inputs: ClassVar[dict[str, tuple[str, ...]]] = {}  # named inputs and their roles, if several
     segment_role: ClassVar[str | None] = None  # a role that splits results, as --by would
+    indicator: ClassVar[str] = "lagging"  # "leading" (moves first) or "lagging" (outcome)
     examples: ClassVar[tuple[str, ...]] = ()
 
     @property
@@ -79,6 +80,18 @@ class Kpi(ABC, Generic[S]):
     @property
     def higher_is_better(self) -> bool:
         return True
+
+    def index_score(self, value: float) -> float | None:
+        """The value on a 0–100 scale where 100 is best, for the CX index; None when the KPI
+        has no natural scale (the report config then gives one). Percentages are their own."""
+        if self.unit != "percent":
+            return None
+        return value if self.higher_is_better else 100 - value
+
+    @property
+    def index_method(self) -> str:
+        """How `index_score` maps the value, as the report shows it."""
+        return "the percentage" if self.higher_is_better else "100 − the percentage"
 
     def select_roles(self, named: dict[str, str], found: dict[str, str]) -> dict[str, str]:
         """The role → column mapping to use, from the roles the user named and those found by

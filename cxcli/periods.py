@@ -60,6 +60,18 @@ def period_label(code: int, period: Period) -> str:
     return str(1970 + code)
 
 
+def period_start(label: str) -> dt.date:
+    """The first day of a period from its label (the inverse of `period_label`)."""
+    if "-W" in label:
+        year, week = label.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    if "-Q" in label:
+        year, quarter = label.split("-Q")
+        return dt.date(int(year), 3 * int(quarter) - 2, 1)
+    parts = [int(p) for p in label.split("-")]
+    return dt.date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+
+
 _RELATIVE = re.compile(r"^-(\d{1,5})([dwmy])$")
 
 

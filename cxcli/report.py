@@ -95,6 +95,7 @@ class Gate:
     max: float | None = None
     on: str = "value"
     groups: bool = False
+    names: tuple[str, str] = ("--min", "--max")  # how reasons name the bounds
 
     @property
     def active(self) -> bool:
@@ -112,7 +113,7 @@ class Gate:
             missed = value < bound if below else value > bound
             if not missed:
                 continue
-            word = "below --min" if below else "above --max"
+            word = f"below {self.names[0]}" if below else f"above {self.names[1]}"
             reason = f"{value:.4g} {word} {bound:g}"
             wholly = high < bound if below else low > bound
             if self.on == "interval" and not wholly:

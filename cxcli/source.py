@@ -62,6 +62,7 @@ class Input:
     local: str | None = None  # where stdin was saved when it has to be read twice
     skipped: int = 0  # malformed lines skipped (--skip-bad-lines)
     skipped_rows: list[int] = field(default_factory=list)
+    passes: int = 0  # times its data was read (a date pass for a default window, the scan)
 
     @property
     def is_stdin(self) -> bool:

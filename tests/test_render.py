@@ -13,7 +13,7 @@ from cxcli.engine import Query, run
 from cxcli.kpis.nps import Nps
 from cxcli.periods import Period
 from cxcli.render import Format, render
-from cxcli.render.json import _clean
+from cxcli.render.json import clean
 from cxcli.render.text import MAX_SHOWN
 
 SEGMENTS = [
@@ -50,7 +50,7 @@ def test_streamed_json_is_one_dumps(query):
     from conftest import SAMPLE
 
     report = run(Nps(), [str(SAMPLE / "survey.csv")], query)
-    expected = json.dumps(_clean(report.to_dict()), indent=2, ensure_ascii=False) + "\n"
+    expected = json.dumps(clean(report.to_dict()), indent=2, ensure_ascii=False) + "\n"
     assert text(report, Format.JSON) == expected
 
 

@@ -15,7 +15,7 @@ app = typer.Typer(
     name="cx",
     help="Customer-experience KPIs (NPS, CSAT, CES, …) from CSV and Parquet exports.\n\n"
     "Exit codes: 0 ok, 1 internal error (a bug), 2 usage error or bad input, "
-    "3 a --min/--max gate failed.",
+    "3 a --min/--max gate or a report target failed.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -57,6 +57,11 @@ def _register_kpi_commands() -> None:
     for name, cls in all_kpis().items():
         app.command(name, epilog=_epilog(cls), no_args_is_help=True)(make_command(cls))
     app.command("kpis")(list_kpis)
+    from .report import init, inspect, report
+
+    app.command("report", no_args_is_help=False)(report)
+    app.command("inspect", no_args_is_help=True)(inspect)
+    app.command("init", no_args_is_help=True)(init)
 
 
 _register_kpi_commands()

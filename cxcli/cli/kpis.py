@@ -119,13 +119,23 @@ def execute(
     kpi_cls: type[Kpi], kwargs: dict[str, Any], role_names: list[str], option_names: list[str]
 ) -> None:
     """Run one KPI command: errors become one line on stderr and an exit code."""
-    debug = kwargs["debug"] or bool(os.environ.get("CX_DEBUG"))
+    guarded(
+        f"cx {kpi_cls.name}",
+        kwargs["debug"],
+        lambda: _run(kpi_cls, kwargs, role_names, option_names),
+    )
+
+
+def guarded(name: str, debug: bool, work: Callable[[], int]) -> None:
+    """The error boundary of every command: a CxError is one line on stderr and its exit
+    code, a bug one line asking for a report (a traceback only with --debug or CX_DEBUG)."""
+    debug = debug or bool(os.environ.get("CX_DEBUG"))
     try:
-        code = _run(kpi_cls, kwargs, role_names, option_names)
+        code = work()
     except CxError as exc:
         if debug:
             raise
-        _error(f"cx {kpi_cls.name}: error: {exc}")
+        _error(f"{name}: error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -137,7 +147,7 @@ def execute(
             traceback.print_exc()
         else:
             _error(
-                f"cx {kpi_cls.name}: internal error: {type(exc).__name__}: {str(exc)[:200]}\n"
+                f"{name}: internal error: {type(exc).__name__}: {str(exc)[:200]}\n"
                 "  this is a bug; run again with --debug for the traceback and report it"
             )
         raise typer.Exit(ExitCode.INTERNAL) from None

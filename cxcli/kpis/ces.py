@@ -41,6 +41,7 @@ class Ces(ScoreKpi):
     name = "ces"
     title = "Customer Effort Score"
     decimals = 2
+    indicator = "leading"
     roles = (SCORE,)
     examples = (
         "cx ces survey.csv --score Effort",
@@ -61,6 +62,17 @@ class Ces(ScoreKpi):
     @property
     def definition(self) -> str:
         return "ces.mean"
+
+    def index_score(self, value: float) -> float | None:
+        low, high = self.bounds
+        easy = (value - low) / (high - low) * 100
+        return 100 - easy if self.lower_is_easier else easy
+
+    @property
+    def index_method(self) -> str:
+        low, high = self.bounds
+        easy = f"{high}" if not self.lower_is_easier else f"{low}"
+        return f"the {self.scale} mean rescaled to 0–100 ({easy} = 100)"
 
     @property
     def higher_is_better(self) -> bool:

@@ -62,6 +62,7 @@ class Fcr(Kpi["np.ndarray"]):
 
     name = "fcr"
     title = "First Contact Resolution"
+    indicator = "leading"
     unit = "percent"
     roles = (CONTACTS, FIRST_CONTACT, REOPENED, RESOLVED_AT)
     time_aliases = TIME_ALIASES

@@ -64,6 +64,7 @@ class Mau(WindowedKpi[Activity]):
 
     name = "mau"
     title = "Monthly Active Users"
+    indicator = "leading"
     unit = "count"
     decimals = 0
     roles = (USER, TIME)

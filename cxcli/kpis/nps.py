@@ -50,6 +50,13 @@ class Nps(ScoreKpi):
     def bounds(self) -> tuple[int, int]:
         return 0, 10
 
+    def index_score(self, value: float) -> float | None:
+        return (value + 100) / 2
+
+    @property
+    def index_method(self) -> str:
+        return "(NPS + 100) / 2"
+
     @property
     def definition(self) -> str:
         return "nps.standard"

@@ -82,6 +82,7 @@ class Redemption(WindowedKpi[Ledger]):
 
     name = "redemption"
     title = "Loyalty Redemption Rate"
+    indicator = "leading"
     unit = "percent"
     roles = (MEMBER, POINTS, TYPE, TIME)
     window_roles = ("time",)

@@ -15,29 +15,31 @@ from ..report import Report
 _MARK = "\u0000groups\u0000"
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
+    """`value` with NaN and infinities replaced by None, keys as text."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(_clean(value), indent=2, ensure_ascii=False, allow_nan=False)
+def dumps(value: Any) -> str:
+    """JSON as every cx report writes it: indented, UTF-8, NaN and infinities as null."""
+    return json.dumps(clean(value), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def render_json(report: Report, out: TextIO) -> None:
     head = report.to_dict(groups=False)
     if not report.groups:
-        out.write(_dumps(head) + "\n")
+        out.write(dumps(head) + "\n")
         return
     head["groups"] = _MARK
-    before, after = _dumps(head).split(json.dumps(_MARK), 1)
+    before, after = dumps(head).split(json.dumps(_MARK), 1)
     out.write(before + "[")
     for index, group in enumerate(report.group_dicts()):
-        text = _dumps(group).replace("\n", "\n    ")
+        text = dumps(group).replace("\n", "\n    ")
         out.write(("," if index else "") + "\n    " + text)
     out.write("\n  ]" + after + "\n")

@@ -1,0 +1,220 @@
+"""`cx report` (a config's KPIs into JSON, Markdown and HTML, with targets and history),
+`cx inspect` (what a file holds and which KPIs it feeds) and `cx init` (a starter config)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import ExitCode, UsageError
+from .kpis import _error, _progress, _stdout_color, guarded
+
+
+class ReportFormat(StrEnum):
+    """Files `cx report` writes."""
+
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+SUFFIXES = {ReportFormat.JSON: "json", ReportFormat.MARKDOWN: "md", ReportFormat.HTML: "html"}
+
+
+def report(
+    config: Annotated[
+        Path, typer.Option("--config", "-c", help="The report config (TOML).", metavar="FILE")
+    ] = Path("cx.toml"),
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--output-dir",
+            "-o",
+            help="Folder for the files (default: the config's).",
+            metavar="DIR",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="File name without suffix; {date} is the run date.", metavar="TEXT"),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parquet file of past runs: trends, 'previous' baselines.", metavar="FILE"
+        ),
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="The run date (default today): keys the history.", metavar="YYYY-MM-DD"),
+    ] = None,
+    formats: Annotated[
+        list[ReportFormat] | None,
+        typer.Option("--format", "-f", help="Files to write (repeatable; default all three)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Compute every KPI of a config in one scan per input and write the report.
+
+    Exit codes: 0 every target met (or in progress), 2 config or input error, 3 a target
+    missed — the reason per KPI on stderr.
+    """
+
+    def work() -> int:
+        return _report(config, output_dir, name, history, date, formats, quiet)
+
+    guarded("cx report", debug, work)
+
+
+def _report(config_path, output_dir, name, history_path, date, formats, quiet) -> int:
+    from ..config import load_config
+    from ..history import History, locked
+    from ..output import write_files
+    from ..render.summary import failure_reasons, render_summary
+    from ..reporting import history_rows, run_report
+
+    def notice(message: str) -> None:
+        if not quiet:
+            _error(f"cx report: {message}")
+
+    run_date = _run_date(date)
+    config = load_config(config_path)
+    for entry in config.entries:
+        entry.job.notice = lambda message, e=entry: notice(f"{e.label}: {message}")
+    folder = output_dir or config.output_dir or Path("cx-report")
+    template = name or config.name
+    try:
+        stem = template.format(date=run_date.isoformat())
+    except (KeyError, IndexError, ValueError):
+        raise UsageError(f"--name {template!r}: only {{date}} may appear in braces") from None
+    history_file = history_path or config.history
+    chosen = list(dict.fromkeys(formats or list(ReportFormat)))
+    paths = {fmt: folder / f"{stem}.{SUFFIXES[fmt]}" for fmt in chosen}
+    with locked([folder / stem, *([history_file] if history_file else [])]):
+        past = History(history_file) if history_file else None
+        with _progress(quiet) as progress:
+            combined = run_report(config, run_date, past, progress)
+        files = {paths[fmt]: _renderer(fmt, combined) for fmt in chosen}
+        folder.mkdir(parents=True, exist_ok=True)
+        write_files(files)
+        if past is not None:
+            past.record(run_date, history_rows(combined))
+    render_summary(combined, sys.stdout, color=_stdout_color())
+    sys.stdout.flush()
+    for path in paths.values():
+        notice(f"wrote {path}")
+    if past is not None:
+        notice(f"recorded {len(combined.outcomes)} KPIs for {run_date} in {history_file}")
+    reasons = failure_reasons(combined)
+    for reason in reasons:
+        _error(f"cx report: {reason}")
+    return ExitCode.GATE_FAILED if reasons else ExitCode.OK
+
+
+def _renderer(fmt: ReportFormat, combined):
+    if fmt is ReportFormat.JSON:
+        from ..render.json import dumps
+
+        return dumps(combined.to_dict()) + "\n"
+    if fmt is ReportFormat.MARKDOWN:
+        from ..render.report_markdown import render_report_markdown
+
+        return render_report_markdown(combined)
+    from ..render.report_html import render_report_html
+
+    return render_report_html(combined)
+
+
+def _run_date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date {text!r} is not a date like 2026-06-30") from None
+
+
+def inspect(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="CSV or Parquet files.")],
+    rows: Annotated[int, typer.Option(help="Rows to sample for types and examples.")] = 10_000,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of a table.")
+    ] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Show a file's columns (type, missing, examples), the KPI roles each matches, and which
+    KPIs the file can feed, with the command line for each."""
+
+    def work() -> int:
+        from ..inspect import inspect_file
+
+        infos = [inspect_file(spec, rows) for spec in files]
+        if json_out:
+            from ..render.json import dumps
+
+            sys.stdout.write(dumps([i.to_dict() for i in infos]) + "\n")
+        else:
+            _print_inspection(infos)
+        return ExitCode.OK
+
+    guarded("cx inspect", debug, work)
+
+
+def _print_inspection(infos) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    color = _stdout_color()
+    console = Console(file=sys.stdout, force_terminal=color, no_color=not color, width=140)
+    for info in infos:
+        table = Table(
+            title=f"{info.path} ({info.format}, {info.rows_sampled:,} rows sampled)",
+            title_justify="left",
+        )
+        for column in ("column", "type", "missing", "examples", "matches"):
+            table.add_column(column)
+        for c in info.columns:
+            table.add_row(
+                c.name, c.type, f"{c.missing:,}", ", ".join(c.examples), ", ".join(c.roles)
+            )
+        console.print(table)
+        if info.usable:
+            console.print("KPIs this file can feed:")
+            for use in info.usable:
+                console.print(f"  {use.command}", highlight=False, markup=False)
+        if info.unusable:
+            missing = ", ".join(sorted(info.unusable))
+            console.print(f"Not found (name the columns to use them): {missing}", highlight=False)
+        console.print()
+
+
+def init(
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="CSV or Parquet files.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the config.", metavar="FILE")
+    ] = Path("cx.toml"),
+    force: Annotated[bool, typer.Option(help="Replace an existing config.")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+) -> None:
+    """Write a starter cx.toml computing every KPI the files can feed (same detection as
+    cx inspect); then run it with cx report."""
+
+    def work() -> int:
+        from ..inspect import starter_config
+        from ..output import write_atomic
+
+        if output.exists() and not force:
+            raise UsageError(f"{output} exists; use --force to replace it")
+        text = starter_config(files, output.parent if str(output.parent) else Path(os.curdir))
+        write_atomic(output, text)
+        _error(f"cx init: wrote {output}; run: cx report --config {output}")
+        return ExitCode.OK
+
+    guarded("cx init", debug, work)

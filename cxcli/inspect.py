@@ -1,0 +1,243 @@
+"""`cx inspect` and `cx init`: what a file holds (columns, types, missing values, examples),
+which KPI roles its columns match by alias, and which KPIs it can feed — found with the very
+column detection the KPI commands use — and a starter report config from that."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from .columns import normalise
+from .engine import Query, plan_columns
+from .errors import CxError
+from .registry import all_kpis
+from .source import Input, Reader, resolve_inputs
+from .values import parse_booleans, parse_numbers, parse_times
+
+SAMPLE_ROWS = 10_000
+MATCH_SHARE = 0.95  # values that must parse for a column to be called numeric, a time …
+
+
+@dataclass
+class ColumnInfo:
+    name: str
+    type: str  # integer, number, boolean, timestamp, text (or the Parquet type)
+    missing: int
+    examples: list[str]
+    roles: list[str] = field(default_factory=list)  # "nps --score", …
+
+
+@dataclass
+class Usable:
+    """A KPI the file can feed, and the command line that computes it."""
+
+    kpi: str
+    roles: dict[str, str]  # role -> column
+    input: str | None = None  # for a KPI with several inputs: which one this file is
+    command: str = ""
+
+
+@dataclass
+class FileInfo:
+    path: str
+    format: str
+    rows_sampled: int
+    columns: list[ColumnInfo]
+    usable: list[Usable]
+    unusable: dict[str, str]  # kpi -> why not
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "rows_sampled": self.rows_sampled,
+            "columns": [c.__dict__ for c in self.columns],
+            "kpis": [u.__dict__ for u in self.usable],
+            "not_found": self.unusable,
+        }
+
+
+def inspect_file(spec: str, rows: int = SAMPLE_ROWS) -> FileInfo:
+    """Describe the first file `spec` resolves to, from its first `rows` rows."""
+    item = resolve_inputs([spec])[0]
+    reader = Reader(item)
+    header = list(reader.columns)
+    sample = _sample(reader, header, rows)
+    columns = [_describe(name, sample.column(name)) for name in header]
+    by_norm = {normalise(c.name): c for c in columns}
+    for name, cls in all_kpis().items():
+        for role in cls.roles:
+            for alias in dict.fromkeys([role.default, *role.aliases]):
+                column = by_norm.get(normalise(alias))
+                if column is not None and f"{name} {role.option}" not in column.roles:
+                    column.roles.append(f"{name} {role.option}")
+    usable, unusable = _usable(item, header)
+    return FileInfo(item.path, item.format, sample.num_rows, columns, usable, unusable)
+
+
+def _sample(reader: Reader, header: Sequence[str], rows: int) -> pa.Table:
+    batches, count = [], 0
+    for batch in reader.batches(list(header)):
+        batches.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            break
+    if not batches:
+        return pa.table({name: pa.array([], pa.string()) for name in header})
+    return pa.Table.from_batches(batches).slice(0, rows)
+
+
+def _describe(name: str, column: pa.ChunkedArray) -> ColumnInfo:
+    """The column's type (the Parquet type, or what ≥95% of a CSV column's values parse as)
+    and its missing values (null or blank text; for a numeric or time column also the
+    spellings cx reads as missing, like `N/A`)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    array = column.combine_chunks()
+    blank = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    is_text = pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    if is_text:
+        stripped = pc.utf8_trim_whitespace(array)
+        blank |= np.asarray(pc.equal(stripped, "").fill_null(True).to_numpy(zero_copy_only=False))
+    kind, missing = (str(array.type), int(blank.sum())) if not is_text else ("text", None)
+    present = int((~blank).sum())
+    if is_text and present:
+        for label, parse in (
+            ("number", parse_numbers),
+            ("boolean", parse_booleans),
+            ("timestamp", parse_times),
+        ):
+            parsed = parse(array)
+            given = int((~parsed.missing).sum())  # `N/A` is missing, not a failed number
+            if given and int(parsed.valid.sum()) >= MATCH_SHARE * given:
+                kind, missing = label, int(parsed.missing.sum())
+                if label == "number" and (parsed.values[parsed.valid] % 1 == 0).all():
+                    kind = "integer"
+                break
+    examples = []
+    for value in array.drop_null().unique().to_pylist():
+        text = str(value)
+        if text.strip() and text not in examples:
+            examples.append(text if len(text) <= 30 else text[:29] + "…")
+        if len(examples) == 3:
+            break
+    return ColumnInfo(name, kind, int(blank.sum()) if missing is None else missing, examples)
+
+
+def _usable(item: Input, header: list[str]) -> tuple[list[Usable], dict[str, str]]:
+    """The KPIs whose columns are all found by alias, as `cx <kpi>` itself would find them."""
+    usable, unusable = [], {}
+    for name, cls in all_kpis().items():
+        inputs = cls.inputs or {None: None}
+        reasons = []
+        for input_name, roles in inputs.items():
+            try:
+                plan = plan_columns(cls(), Query(), header, item.path, lambda _: None, roles)
+            except CxError as exc:
+                reasons.append(exc.message.split(": ", 1)[-1].split("; columns")[0])
+                continue
+            use = Usable(name, plan.roles, input_name)
+            use.command = _command(name, item.path, plan.roles, input_name)
+            usable.append(use)
+            break
+        else:
+            unusable[name] = reasons[0] if reasons else "no columns found"
+    return usable, unusable
+
+
+def _command(kpi: str, path: str, roles: dict[str, str], input_name: str | None) -> str:
+    cls = all_kpis()[kpi]
+    options = {r.name: r.option for r in cls.roles}
+    parts = ["cx", kpi]
+    parts += [f"--{input_name} {_quote(path)}"] if input_name else [_quote(path)]
+    parts += [f"{options[role]} {_quote(column)}" for role, column in roles.items()]
+    if input_name:
+        others = [n for n in cls.inputs if n != input_name]
+        parts += [f"--{n} FILE" for n in others]
+    return " ".join(parts)
+
+
+def _quote(text: str) -> str:
+    return text if re.fullmatch(r"[\w./@%+=:,-]+", text) else "'" + text.replace("'", "'\\''") + "'"
+
+
+def starter_config(files: Sequence[str], base: Path) -> str:
+    """A cx.toml computing every KPI each file can feed, paths relative to `base`."""
+    infos = [inspect_file(spec) for spec in files]
+    lines = [
+        "# cx report config: written by `cx init`; run it with `cx report --config cx.toml`.",
+        "# Every [[kpi]] takes the options of its subcommand (`cx <kpi> --help`), dashes as",
+        "# underscores; add `by`, `period`, `where`, `target`, `baseline` and `benchmark`.",
+        "",
+        "[report]",
+        'title = "CX report"',
+        'output_dir = "cx-report"',
+        'history = "cx-report/history.parquet"',
+        "",
+        "[inputs]",
+    ]
+    names: dict[str, str] = {}
+    for info in infos:
+        name = _input_name(info.path, names.values())
+        names[info.path] = name
+        lines.append(f"{name} = {_toml(_relative(info.path, base))}")
+    lines.append("")
+    multi: dict[str, dict[str, tuple[str, Usable]]] = {}
+    for info in infos:
+        for use in info.usable:
+            if use.input is not None:
+                multi.setdefault(use.kpi, {})[use.input] = (names[info.path], use)
+                continue
+            lines += _entry(use.kpi, {"input": names[info.path]}, use.roles)
+    for kpi, found in multi.items():
+        if set(found) == set(all_kpis()[kpi].inputs):
+            inputs = {name: source for name, (source, _) in found.items()}
+            roles = {r: c for _, use in found.values() for r, c in use.roles.items()}
+            lines += _entry(kpi, inputs, roles)
+    if not any(line == "[[kpi]]" for line in lines):
+        raise CxError(
+            "no KPI could be found from the columns of " + ", ".join(files),
+            hint="run cx inspect FILE to see the columns, then write the [[kpi]] entries",
+        )
+    return "\n".join(lines)
+
+
+def _entry(kpi: str, inputs: dict[str, str], roles: dict[str, str]) -> list[str]:
+    cls = all_kpis()[kpi]
+    lines = ["[[kpi]]", f"kpi = {_toml(kpi)}", f"label = {_toml(cls.title)}"]
+    lines += [f"{name} = {_toml(source)}" for name, source in inputs.items()]
+    lines += [f"{role} = {_toml(column)}" for role, column in roles.items()]
+    bound = "min" if cls().higher_is_better else "max"
+    lines.append(f"# target = {{ {bound} = VALUE }}")
+    try:
+        cls().check()
+    except CxError as exc:  # an option only the user can give: the entry waits for it
+        option = exc.message.split("cx " + kpi + " ", 1)[-1]
+        return [f"# {option}", *(f"# {line}" for line in lines), ""]
+    return [*lines, ""]
+
+
+def _input_name(path: str, taken: Any) -> str:
+    stem = Path(path).name.split(".")[0]
+    base = re.sub(r"\W+", "_", stem).strip("_").lower() or "input"
+    name, i = base, 2
+    while name in set(taken):
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(Path(path).resolve())
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

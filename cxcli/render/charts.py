@@ -1,0 +1,88 @@
+"""Trend charts for the HTML report: matplotlib drawn to SVG text, inlined in the page (no
+network, no scripts). Output is deterministic: fixed ids, no dates in the metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+MAX_LINES = 6  # segments drawn in one chart: the largest by responses
+PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series: dated values with an optional interval band."""
+
+    label: str
+    dates: Sequence[dt.date]
+    values: Sequence[float | None]
+    low: Sequence[float | None] | None = None
+    high: Sequence[float | None] | None = None
+
+
+def trend_svg(
+    title: str,
+    lines: Sequence[Line],
+    unit: str,
+    targets: Sequence[tuple[str, float]] = (),
+) -> str:
+    """An SVG line chart of `lines` (with their bands) and dashed target lines."""
+    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: one Figure per chart, freed on return
+
+    matplotlib.rcParams.update(
+        {"svg.hashsalt": "cx", "svg.fonttype": "none", "font.size": 9, "axes.titlesize": 10}
+    )
+    fig = Figure(figsize=(6.4, 2.6), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    for i, line in enumerate(lines[:MAX_LINES]):
+        color = PALETTE[i % len(PALETTE)]
+        xs = [d for d, v in zip(line.dates, line.values, strict=True) if v is not None]
+        ys = [v for v in line.values if v is not None]
+        ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, color=color, label=line.label)
+        if line.low is not None and line.high is not None:
+            band = [
+                (d, lo, hi)
+                for d, lo, hi in zip(line.dates, line.low, line.high, strict=True)
+                if lo is not None and hi is not None
+            ]
+            if band:
+                ax.fill_between(
+                    [b[0] for b in band],
+                    [b[1] for b in band],
+                    [b[2] for b in band],
+                    color=color,
+                    alpha=0.15,
+                    linewidth=0,
+                )
+    for name, value in targets:
+        ax.axhline(value, color="#6b7280", linestyle="--", linewidth=1)
+        ax.annotate(
+            f"{name} {value:g}",
+            (1, value),
+            xycoords=("axes fraction", "data"),
+            ha="right",
+            va="bottom",
+            color="#6b7280",
+            fontsize=8,
+        )
+    ax.set_title(title, loc="left")
+    ax.set_ylabel({"percent": "%", "seconds": "seconds"}.get(unit, unit))
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+    ax.spines[["top", "right"]].set_visible(False)
+    if len(lines) > 1:
+        ax.legend(loc="best", fontsize=8, frameon=False)
+    fig.autofmt_xdate(rotation=30)
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "cx"})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inlined in HTML
+    return re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', svg, count=1)
+
+
+def _attr(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")

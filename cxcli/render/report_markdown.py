@@ -1,0 +1,54 @@
+"""The report as Markdown, for chat and PR comments: the summary table, the index, then each
+KPI's own Markdown (as `cx <kpi> -f markdown` prints it) under leading and lagging."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .markdown import _cell, render_markdown
+from .summary import STATUS_TEXT, grouped, row
+
+if TYPE_CHECKING:
+    from ..reporting import Combined
+
+
+def render_report_markdown(combined: Combined) -> str:
+    lines = [f"# {combined.config.title} · {combined.run_date}", ""]
+    header = ["KPI", "value", "interval", "target", "status", "change"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for title, members in grouped(combined):
+        lines.append(f"| **{title}** |" + " |" * (len(header) - 1))
+        for outcome in members:
+            r = row(outcome)
+            status = STATUS_TEXT[r.status]
+            status = f"**{status}**" if r.status == "missed" else status
+            cells = [r.label, r.value, r.interval, r.target, status, r.change]
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    lines.append("")
+    index = combined.index
+    if index is not None:
+        value = "–" if index["value"] is None else f"{index['value']:.1f}"
+        lines += [f"**{index['label']}: {value} / 100** — {index['method']}", ""]
+        lines += ["| component | value | score | weight | scaled as |", "|---|---|---|---|---|"]
+        for c in index["components"]:
+            score = "–" if c["score"] is None else f"{c['score']:.1f}"
+            value = "–" if c["value"] is None else f"{c['value']:.4g}"
+            lines.append(f"| {c['id']} | {value} | {score} | {c['weight']:.0%} | {c['method']} |")
+        lines.append("")
+    for title, members in grouped(combined):
+        lines += [f"## {title}", ""]
+        for outcome in members:
+            r = row(outcome)
+            body = render_markdown(outcome.report).split("\n", 1)[1]
+            lines += [f"### {outcome.entry.label}", ""]
+            for extra in (r.progress, r.benchmark):
+                if extra:
+                    lines += [f"- {extra}"]
+            lines.append(body.strip("\n"))
+            lines.append("")
+    read = ", ".join(
+        f"{i['name']} ({i['files']} files, {i['rows']:,} rows, read {i['passes']}×)"
+        for i in combined.input_summaries()
+    )
+    lines += [f"_Inputs: {read}. Generated {combined.generated_at} by cx._", ""]
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""The report config: what it accepts, and that every mistake names the file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxcli.config import ConfigError, load_config
+
+SURVEY = "Submitted At,Region,LTR,Sat\n2025-01-03,EU,9,5\n2025-02-03,US,3,2\n"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "survey.csv").write_text(SURVEY)
+    path = tmp_path / "cx.toml"
+    path.write_text(text)
+    return path
+
+
+GOOD = """
+[report]
+title = "Weekly"
+
+[inputs]
+surveys = "survey.csv"
+
+[[kpi]]
+kpi = "nps"
+label = "Relationship NPS"
+input = "surveys"
+score = "LTR"
+by = ["Region"]
+period = "month"
+time = "Submitted At"
+target = { min = 30, gate_on = "interval" }
+baseline = 25
+
+[[kpi]]
+kpi = "csat"
+key = "sat"
+input = "surveys"
+score = "Sat"
+scale = "1-5"
+target = { min = 80, by = "2026-06-30" }
+benchmark = 75
+
+[index]
+weights = { nps = 2, sat = 1 }
+"""
+
+
+def test_a_good_config_is_read_into_jobs(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert config.title == "Weekly"
+    assert config.sources["surveys"].specs == (str(tmp_path / "survey.csv"),)  # relative to it
+    nps, csat = config.entries
+    assert nps.id == "relationship_nps" and nps.label == "Relationship NPS"
+    assert nps.job.query.columns["score"] == "LTR"
+    assert nps.job.query.by == ("Region",) and str(nps.job.query.period) == "month"
+    assert nps.target.min == 30 and nps.target.gate_on == "interval"
+    assert nps.baseline == 25 and nps.indicator == "lagging"
+    assert csat.id == "sat" and csat.kpi.scale == "1-5" and csat.benchmark == 75
+    assert str(csat.target.by) == "2026-06-30"
+    assert config.index.weights == {"relationship_nps": 2.0, "sat": 1.0}
+
+
+def test_config_keys_are_the_subcommand_options(tmp_path):
+    text = GOOD.replace('scale = "1-5"', 'scale = "1-5"\nsatisfied = 3')
+    assert load_config(write(tmp_path, text)).entries[1].kpi.satisfied == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ('score = "LTR"', 'scroe = "LTR"', 12, "unknown key 'scroe' (did you mean 'score'?)"),
+        ('kpi = "csat"', 'kpi = "csats"', 20, "kpi = 'csats' is not a KPI; one of: nps, csat"),
+        ('period = "month"', 'period = "fortnight"', 14, "period = 'fortnight'; one of: day"),
+        ('"surveys"\nscore = "Sat"', '"survey"\nscore = "Sat"', 22, "is not in [inputs] (has: "),
+        ("baseline = 25", 'baseline = "last"', 17, 'baseline must be a number or "previous"'),
+        ('scale = "1-5"', 'scale = "1-4"', 24, "scale = '1-4'; one of:"),
+        ("target = { min = 30", "target = { mni = 30", 16, "target: unknown key 'mni'"),
+        ('by = "2026-06-30"', 'by = "June"', 25, "target.by = 'June' is not a date"),
+        ("target = { min = 30, gate_on", "target = { gate_on", 16, "target needs `min` or"),
+        ('gate_on = "interval"', 'gate_on = "ci"', 16, "gate_on = 'ci'; one of: value"),
+        ('by = ["Region"]', "by = 3", 13, "by must be text or a list of text, not 3"),
+        ('time = "Submitted At"', 'time = "x"\nwhere = "LTR >>> 3"', 16, "where: --where"),
+        ("benchmark = 75", 'benchmark = "high"', 26, "benchmark must be a number"),
+        ('key = "sat"', 'key = "relationship_nps"', 21, "key 'relationship_nps' is used twice"),
+        ("sat = 1 }", "effort = 1 }", 29, "'effort' is not a KPI key of this config"),
+        ("weights = { nps = 2, sat = 1 }", "weights = { nps = -1 }", 29, "must be a number ≥ 0"),
+        ('title = "Weekly"', 'titel = "Weekly"', 3, "[report]: unknown key 'titel'"),
+        ('surveys = "survey.csv"', 'surveys = ["-"]', 6, "a report reads files, not stdin"),
+    ],
+)
+def test_each_mistake_names_file_line_and_key(tmp_path, old, new, line, message):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}:{line}: "), text
+    assert message in text
+
+
+def test_window_options_belong_to_windowed_kpis(tmp_path):
+    path = write(tmp_path, GOOD.replace('time = "Submitted At"', 'from = "2025-01-01"'))
+    with pytest.raises(ConfigError, match=r"cx.toml:15: .*unknown key 'from'"):
+        load_config(path)
+
+
+def test_kpi_option_checks_are_config_errors(tmp_path):
+    churn = '[[kpi]]\nkpi = "churn"\nfrom = "2025-02-01"\nto = "2025-01-01"\ninput = "surveys"\n\n'
+    text = GOOD.replace('[[kpi]]\nkpi = "csat"', churn + '[[kpi]]\nkpi = "csat"')
+    with pytest.raises(ConfigError, match=r"cx.toml:21: .*--from must be before --to"):
+        load_config(write(tmp_path, text))
+
+
+def test_invalid_toml_names_the_line(tmp_path):
+    with pytest.raises(ConfigError, match=r"not valid TOML: .*line 3"):
+        load_config(write(tmp_path, '[inputs]\nsurveys = "survey.csv"\nkpi = = 1\n'))
+
+
+def test_missing_tables_and_files(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match=r"no \[inputs\] table"):
+        load_config(write(tmp_path, '[[kpi]]\nkpi = "nps"\n'))
+    with pytest.raises(ConfigError, match=r"no \[\[kpi\]\] entries"):
+        load_config(write(tmp_path, '[inputs]\na = "survey.csv"\n'))
+    with pytest.raises(ConfigError, match=r"unknown table 'kpis'"):
+        load_config(write(tmp_path, '[inputs]\na = "survey.csv"\n[[kpis]]\nkpi = "nps"\n'))
+
+
+def test_the_config_never_executes_code(tmp_path):
+    hostile = GOOD.replace('score = "LTR"', "score = \"__import__('os').system('touch pwned')\"")
+    hostile = hostile.replace("where = ", "where = ")
+    config = load_config(write(tmp_path, hostile))  # a column name like any other
+    assert config.entries[0].job.query.columns["score"].startswith("__import__")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_an_index_needs_a_scale_for_kpis_without_one(tmp_path):
+    text = GOOD.replace(
+        '[[kpi]]\nkpi = "csat"',
+        '[[kpi]]\nkpi = "aht"\nkey = "aht"\ninput = "surveys"\n\n[[kpi]]\nkpi = "csat"',
+    )
+    text = text.replace("weights = { nps = 2, sat = 1 }", "weights = { nps = 2, aht = 1 }")
+    with pytest.raises(ConfigError, match=r"aht \(aht\) has no 0–100 scale"):
+        load_config(write(tmp_path, text))
+    text = text.replace(
+        "weights = { nps = 2, aht = 1 }",
+        "weights = { nps = 2, aht = 1 }\nranges = { aht = [900, 300] }",
+    )
+    assert load_config(write(tmp_path, text)).index.ranges == {"aht": (900.0, 300.0)}
