@@ -153,3 +153,14 @@ def test_an_index_needs_a_scale_for_kpis_without_one(tmp_path):
         "weights = { nps = 2, aht = 1 }\nranges = { aht = [900, 300] }",
     )
     assert load_config(write(tmp_path, text)).index.ranges == {"aht": (900.0, 300.0)}
+
+
+def test_the_readme_example_config_is_valid(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("```toml\n[report]", 1)[1].split("```", 1)[0]
+    path = tmp_path / "cx.toml"
+    path.write_text("[report]" + block)
+    config = load_config(path)
+    assert [e.id for e in config.entries] == ["nps", "nps_goal", "art"]
+    assert config.sources["tickets"].encoding == "latin-1"
+    assert config.index.ranges == {"art": (172800.0, 28800.0)}
