@@ -99,3 +99,13 @@ def write_parquet(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory) -> tuple[Path, dict]:
+    """`cx report` over sample_data/cx.toml, run once: the output folder and the JSON."""
+    out = tmp_path_factory.mktemp("report")
+    args = ["report", "-c", str(SAMPLE / "cx.toml"), "-o", str(out), "--date", "2026-11-23", "-q"]
+    result = CliRunner().invoke(app, args, env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    return out, json.loads((out / "report.json").read_text())

@@ -9,10 +9,6 @@ import re
 import shutil
 
 import pytest
-from conftest import SAMPLE
-from typer.testing import CliRunner
-
-from cxcli.cli import app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -29,15 +25,9 @@ if CHROMIUM is None and not os.environ.get("CX_REQUIRE_BROWSER"):
     pytest.skip("no chromium on this machine (CI installs it)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def page_html(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html")
-    result = CliRunner().invoke(
-        app,
-        ["report", "-c", str(SAMPLE / "cx.toml"), "-o", str(out), "--date", "2026-11-23", "-q"],
-    )
-    assert result.exit_code == 0, result.stderr
-    return out / "report.html"
+@pytest.fixture
+def page_html(sample_report):
+    return sample_report[0] / "report.html"
 
 
 def test_the_page_is_self_contained(page_html):

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 from conftest import SAMPLE
 
 from cxcli.config import load_config
@@ -65,23 +64,6 @@ def small_config(tmp_path: Path, nps_min: float = 0, gate_on: str = "value") -> 
 
 def report(cx, config: Path, out: Path, *args: str):
     return cx("report", "--config", str(config), "--output-dir", str(out), *args)
-
-
-@pytest.fixture(scope="module")
-def sample_report(tmp_path_factory):
-    """The bundled sample config, run once for the module."""
-    from typer.testing import CliRunner
-
-    from cxcli.cli import app
-
-    out = tmp_path_factory.mktemp("report")
-    result = CliRunner().invoke(
-        app,
-        ["report", "-c", str(SAMPLE / "cx.toml"), "-o", str(out), "--date", "2026-11-23", "-q"],
-        env={"NO_COLOR": "1"},
-    )
-    assert result.exit_code == 0, result.stderr
-    return out, json.loads((out / "report.json").read_text())
 
 
 def test_sample_report_covers_every_kpi_and_reads_each_input_once(sample_report):
