@@ -3,10 +3,13 @@
     make bench                                # 10M survey rows and 10M tickets, 3 runs each
     python bench/bench.py --rows 1000000 --runs 5 --tools cx,duckdb
 
-Jobs: NPS on CSV and Parquet, NPS by region and month, mean resolution time (ART). Data is
-generated once (deterministic) into bench_data/ (git-ignored). Every tool runs as its own
-process; the table gives medians of wall time, CPU time and peak RSS, and the ratio to DuckDB.
-The values every tool prints (per group) must agree to 1e-6, or the run fails.
+Jobs: NPS on CSV and Parquet, NPS by region and month, mean handle time (AHT, clock text) and
+mean resolution time (ART). Data is generated once (deterministic) into bench_data/
+(git-ignored). Every tool runs as its own process; the table gives medians of wall time, CPU
+time and peak RSS, and the ratio to DuckDB. The values every tool prints (per group) must agree
+to 1e-6, or the run fails. Then cx alone: `cx report` with 5 KPIs over the survey file against
+the slowest of the 5 run one by one, peak RSS of each row KPI at --rows against a tenth of it
+(memory flat), and start-up. Every target of the performance issue is printed PASS or MISS.
 """
 
 from __future__ import annotations
@@ -35,10 +38,19 @@ SQL = {
         select "Region" as r, try_cast(trim("LTR") as double) as v,
                strftime(cast("Submitted At" as timestamptz) at time zone 'UTC', '%Y-%m') as m
         from {_CSV}) where v = floor(v) and v between 0 and 10 group by k""",
+    "aht": f"""select '' as k, avg(talk + hold + wrap) from (select @Talk@ as talk,
+        @Hold@ as hold, @Wrap@ as wrap, "Talk" is null and "Hold" is null and "Wrap" is null
+        as empty from {_CSV}) where not empty and talk >= 0 and hold >= 0 and wrap >= 0""",
     "art": f"""select '' as k, avg(s) from (
         select epoch(cast("Closed" as timestamptz)) - epoch(cast("Opened" as timestamptz)) as s
         from {_CSV} where "Closed" <> '') where s >= 0""",
 }
+# Seconds from the generated tickets' durations: `MM:SS` or whole seconds; empty counts as 0.
+_SECONDS = """coalesce(case when contains("{c}", ':')
+    then cast(split_part("{c}", ':', 1) as double) * 60 + cast(split_part("{c}", ':', 2) as double)
+    else try_cast("{c}" as double) end, 0)"""
+for _column in ("Talk", "Hold", "Wrap"):
+    SQL["aht"] = SQL["aht"].replace(f"@{_column}@", _SECONDS.format(c=_column))
 DUCKDB = """
 import duckdb, json, sys
 duckdb.sql("set enable_progress_bar = false")
@@ -48,6 +60,19 @@ POLARS = """
 import json, polars as pl, sys
 path, job = sys.argv[1], sys.argv[2]
 scan = pl.scan_parquet(path) if path.endswith(".parquet") else pl.scan_csv(path, infer_schema=False)
+if job == "aht":
+    def seconds(c):
+        x, parts = pl.col(c), pl.col(c).str.split(":")
+        clock = parts.list.get(0, null_on_oob=True).cast(pl.Float64, strict=False) * 60 + (
+            parts.list.get(1, null_on_oob=True).cast(pl.Float64, strict=False))
+        return pl.when(x.str.contains(":")).then(clock).otherwise(
+            x.cast(pl.Float64, strict=False)).fill_null(0.0)
+    empty = pl.col("Talk").is_null() & pl.col("Hold").is_null() & pl.col("Wrap").is_null()
+    parts = [seconds(c) for c in ("Talk", "Hold", "Wrap")]
+    ok = ~empty & (parts[0] >= 0) & (parts[1] >= 0) & (parts[2] >= 0)
+    out = scan.filter(ok).select((parts[0] + parts[1] + parts[2]).mean()).collect()
+    print(json.dumps({"": out.item()}))
+    raise SystemExit
 if job == "art":
     t = lambda c: pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False)
     s = (t("Closed") - t("Opened")).dt.total_microseconds() / 1e6
@@ -117,6 +142,13 @@ def jobs(survey: Path, tickets: Path) -> list[tuple[str, dict[str, list[str]]]]:
             },
         ),
         (
+            "aht csv",
+            {
+                "cx": cx("aht", str(tickets), "--talk", "Talk", "--hold", "Hold", "--acw", "Wrap"),
+                **refs(tickets, "aht", "aht", pandas=False),
+            },
+        ),
+        (
             "art csv",
             {
                 "cx": cx("art", str(tickets), *TICKETS),
@@ -167,12 +199,132 @@ def ensure_data(folder: Path, kind: str, rows: int) -> Path:
     return folder
 
 
+REPORT = """
+[inputs]
+surveys = "{survey}"
+
+[[kpi]]
+kpi = "nps"
+input = "surveys"
+score = "LTR"
+
+[[kpi]]
+kpi = "csat"
+input = "surveys"
+score = "Sat"
+
+[[kpi]]
+kpi = "ces"
+input = "surveys"
+score = "Effort"
+
+[[kpi]]
+kpi = "nps"
+key = "nps_grouped"
+input = "surveys"
+score = "LTR"
+by = ["Region"]
+period = "month"
+time = "Submitted At"
+
+[[kpi]]
+kpi = "ces"
+key = "ces_by_channel"
+input = "surveys"
+score = "Effort"
+by = ["Channel"]
+"""
+REPORT_SINGLES = [
+    ["nps", "--score", "LTR"],
+    ["csat", "--score", "Sat"],
+    ["ces", "--score", "Effort"],
+    ["nps", "--score", "LTR", "--by", "Region", "--period", "month", "--time", "Submitted At"],
+    ["ces", "--score", "Effort", "--by", "Channel"],
+]
+ROW_KPIS = {  # KPIs whose state does not grow with rows: peak RSS must stay flat
+    "nps": ("survey", ["--score", "LTR"]),
+    "csat": ("survey", ["--score", "Sat"]),
+    "ces": ("survey", ["--score", "Effort"]),
+    "fcr": (
+        "tickets",
+        ["--contacts", "Touches", "--reopened", "Reopened", "--resolved-at", "Closed"],
+    ),
+    "aht": ("tickets", ["--talk", "Talk", "--hold", "Hold", "--acw", "Wrap"]),
+    "art": ("tickets", TICKETS),
+}
+
+
+def median_run(argv: list[str], runs: int) -> tuple[float, float, str]:
+    """(median wall s, median peak RSS MB, stdout of the first run)."""
+    results = [measure(argv) for _ in range(runs)]
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(r[2] for r in results),
+        results[0][3],
+    )
+
+
+def report_job(folder: Path, runs: int) -> dict:
+    """`cx report` with 5 KPIs over one input against the 5 KPIs run one by one."""
+    survey = folder / "survey.csv"
+    config = folder / "bench-report.toml"
+    config.write_text(REPORT.format(survey=survey))
+    singles = []
+    for argv in REPORT_SINGLES:
+        wall, _, out = median_run([CX, argv[0], str(survey), *argv[1:], "-q", "-f", "json"], runs)
+        singles.append((wall, json.loads(out)["value"]))
+    out_dir = folder / "bench-report"
+    wall, rss, _ = median_run(
+        [CX, "report", "-c", str(config), "-o", str(out_dir), "-q", "-f", "json"], runs
+    )
+    data = json.loads((out_dir / "report.json").read_text())
+    got = [k["value"] for k in data["kpis"]]
+    if not agree(dict(enumerate(got)), dict(enumerate(v for _, v in singles))):
+        raise SystemExit(f"cx report disagrees with the single KPIs: {got} vs {singles}")
+    return {
+        "report_s": wall,
+        "report_rss_mb": rss,
+        "singles_s": [w for w, _ in singles],
+        "slowest_single_s": max(w for w, _ in singles),
+        "passes": [i["passes"] for i in data["inputs"]],
+    }
+
+
+def memory_job(big: Path, small: Path) -> list[dict]:
+    """Peak RSS of each row KPI on the full files and on files a tenth the size."""
+    out = []
+    for kpi, (kind, args) in ROW_KPIS.items():
+        rss = {}
+        for name, folder in (("small", small), ("big", big)):
+            _, mb, _ = median_run([CX, kpi, str(folder / f"{kind}.csv"), *args, "-q"], 1)
+            rss[name] = mb
+        out.append({"kpi": kpi, "small_mb": rss["small"], "big_mb": rss["big"]})
+    return out
+
+
+def startup_job(folder: Path, runs: int) -> dict:
+    tiny = folder / "survey.csv"
+    return {
+        name: median_run(argv, runs)[0]
+        for name, argv in (
+            ("version", [CX, "--version"]),
+            ("help", [CX, "--help"]),
+            ("nps_1000_rows", [CX, "nps", str(tiny), "--score", "LTR", "-q"]),
+        )
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=Path, default=ROOT / "bench_data")
     parser.add_argument("--tools", default="cx,duckdb,polars,pandas")
+    parser.add_argument("--skip-cx-only", action="store_true", help="only the tool comparison")
     args = parser.parse_args()
     folder = args.data / str(args.rows)
     ensure_data(folder, "survey", args.rows)
@@ -209,9 +361,93 @@ def main() -> None:
             f"{r['job']:<14}{r['tool']:<8}{r['wall_s']:>8.2f}{r['cpu_s']:>8.2f}"
             f"{r['rss_mb']:>8.0f}{args.rows / r['wall_s']:>12,.0f}{ratio:>13}{mem:>12}"
         )
+    summary: dict = {"rows": args.rows, "runs": args.runs, "results": results}
+    if not args.skip_cx_only:
+        small = args.data / str(max(1000, args.rows // 10))
+        ensure_data(small, "survey", max(1000, args.rows // 10))
+        ensure_data(small, "tickets", max(1000, args.rows // 10))
+        tiny = ensure_data(args.data / "1000", "survey", 1000)
+        summary["report"] = report_job(folder, args.runs)
+        summary["memory"] = memory_job(folder, small)
+        summary["startup"] = startup_job(tiny, max(5, args.runs))
+        print_cx_only(summary)
+    print_targets(summary)
     out = args.data / "results.json"
-    out.write_text(json.dumps({"rows": args.rows, "runs": args.runs, "results": results}, indent=2))
+    out.write_text(json.dumps(summary, indent=2))
     print(f"\nwrote {out}")
+
+
+def print_cx_only(summary: dict) -> None:
+    rep = summary["report"]
+    singles = " ".join(f"{w:.2f}" for w in rep["singles_s"])
+    print(
+        f"\ncx report, 5 KPIs over one input: {rep['report_s']:.2f} s, "
+        f"{rep['report_rss_mb']:.0f} MB (inputs read {rep['passes']}×); the 5 alone: {singles} s "
+        f"(sum {sum(rep['singles_s']):.2f} s); report / slowest = "
+        f"{rep['report_s'] / rep['slowest_single_s']:.2f}"
+    )
+    print("\npeak RSS MB, a tenth of the rows → all of them:")
+    for m in summary["memory"]:
+        print(
+            f"  {m['kpi']:<6}{m['small_mb']:>6.0f} → {m['big_mb']:>4.0f}  "
+            f"({m['big_mb'] / m['small_mb']:.2f}×)"
+        )
+    st = summary["startup"]
+    print(
+        f"\nstart-up (median): --version {st['version']:.3f} s, --help {st['help']:.3f} s, "
+        f"nps on 1,000 rows {st['nps_1000_rows']:.3f} s"
+    )
+
+
+def print_targets(summary: dict) -> None:
+    """PASS / MISS for each target of the performance issue that this run measured."""
+    res = summary["results"]
+
+    def get(job: str, tool: str) -> dict | None:
+        return next((r for r in res if r["job"] == job and r["tool"] == tool), None)
+
+    lines = []
+    cx, polars = get("nps csv", "cx"), get("nps csv", "polars")
+    if cx and polars:
+        lines.append(
+            (
+                cx["wall_s"] <= polars["wall_s"] and cx["rss_mb"] <= 200,
+                f"nps csv: wall {cx['wall_s']:.2f} ≤ polars {polars['wall_s']:.2f} s and RSS "
+                f"{cx['rss_mb']:.0f} ≤ 200 MB",
+            )
+        )
+    for job, factor in (
+        ("nps grouped", 0.7),
+        ("aht csv", 0.7),
+        ("art csv", 0.7),
+        ("nps parquet", 1.0),
+    ):
+        mine, ref = get(job, "cx"), get(job, "duckdb")
+        if mine and ref:
+            lines.append(
+                (
+                    mine["wall_s"] <= factor * ref["wall_s"],
+                    f"{job}: wall {mine['wall_s']:.2f} ≤ {factor} × DuckDB {ref['wall_s']:.2f} s "
+                    f"(ratio {mine['wall_s'] / ref['wall_s']:.2f})",
+                )
+            )
+    if "memory" in summary:
+        for m in summary["memory"]:
+            ratio = m["big_mb"] / m["small_mb"]
+            lines.append((ratio <= 1.2, f"memory flat, {m['kpi']}: {ratio:.2f}× ≤ 1.2×"))
+        st = summary["startup"]
+        lines += [
+            (st["version"] <= 0.15, f"cx --version {st['version']:.3f} ≤ 0.15 s"),
+            (st["help"] <= 0.3, f"cx --help {st['help']:.3f} ≤ 0.3 s"),
+            (st["nps_1000_rows"] <= 0.45, f"cx nps, 1,000 rows {st['nps_1000_rows']:.3f} ≤ 0.45 s"),
+        ]
+        rep = summary["report"]
+        ratio = rep["report_s"] / rep["slowest_single_s"]
+        lines.append((ratio <= 1.3, f"cx report, 5 KPIs: {ratio:.2f} × the slowest single ≤ 1.3"))
+    print("\ntargets:")
+    for ok, text in lines:
+        print(f"  {verdict(ok)}  {text}")
+    summary["targets"] = [{"pass": ok, "target": text} for ok, text in lines]
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -235,7 +236,7 @@ class _Reader:
 
     def resolve(self, spec: str) -> Path:
         path = Path(spec).expanduser()
-        return path if path.is_absolute() else self.base / path
+        return path if path.is_absolute() else Path(os.path.normpath(self.base / path))
 
     def sources(self, inputs: Any) -> dict[str, Source]:
         if not inputs:
