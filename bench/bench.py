@@ -188,7 +188,7 @@ def measure(argv: list[str]) -> tuple[float, float, float, str]:
 def ensure_data(folder: Path, kind: str, rows: int) -> Path:
     """Generated once per kind and size (deterministic), then reused."""
     marker = folder / f".{kind}-{rows}"
-    if not marker.exists():
+    if not marker.exists() or not (folder / f"{kind}.csv").exists():
         folder.mkdir(parents=True, exist_ok=True)
         print(f"generating {rows:,} {kind} rows in {folder} …", file=sys.stderr)
         generate = [PYTHON, str(ROOT / "sample_data" / "generate.py"), "--kind", kind]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
 
 from .errors import InputError, shorten
@@ -332,28 +333,10 @@ class Reader:
             return None
         size = self.item.size or 0
         targets = [size * i // parts for i in range(1, parts)]
-        cuts, quotes, offset = [0], 0, 0
-        with open(self.item.read_path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(8 << 20), b""):
-                while targets and targets[0] < offset + len(chunk):
-                    at = max(targets[0] - offset, 0)
-                    seen = quotes + chunk.count(b'"', 0, at)
-                    while (newline := chunk.find(b"\n", at)) >= 0:
-                        seen += chunk.count(b'"', at, newline)
-                        at = newline + 1
-                        if seen % 2 == 0:
-                            break
-                    else:
-                        return None  # no line end found in this chunk: read as one stream
-                    if offset + at > cuts[-1]:
-                        cuts.append(offset + at)
-                    targets.pop(0)
-                quotes += chunk.count(b'"')
-                offset += len(chunk)
-        if quotes % 2 or len(cuts) < 2:
+        cuts = _safe_cuts(self.item.read_path, targets, size)
+        if cuts is None:
             return None
-        cuts.append(size)
-        return list(itertools.pairwise(cuts))
+        return list(itertools.pairwise([*cuts, size]))
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
         """The named columns of bytes [start, end) of the file; only the first range holds the
@@ -451,6 +434,62 @@ class _Slice(io.RawIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
+
+
+def _safe_cuts(path: str, targets: list[int], size: int) -> list[int] | None:
+    """Where to cut: the first line end after each target with an even number of '"' before
+    it; None when the file's quotes do not pair up or no such line end follows a target. The
+    quotes between targets are counted on one thread each (file reads and numpy release the
+    GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = list(itertools.pairwise([0, *targets, size]))
+    with ThreadPoolExecutor(len(bounds)) as pool:
+        counts = list(pool.map(lambda span: _quotes(path, *span), bounds))
+    before = np.cumsum([0, *counts])
+    if before[-1] % 2:
+        return None  # an unclosed quote: the one-stream read names its row
+    with open(path, "rb", buffering=0) as fh:
+        return _line_ends(fh, targets, before)
+
+
+def _line_ends(fh: BinaryIO, targets: list[int], before: np.ndarray) -> list[int] | None:
+    cuts = [0]
+    for target, quotes in zip(targets, before[1:-1], strict=True):
+        at, seen = target, int(quotes)
+        while True:
+            fh.seek(at)
+            chunk = fh.read(1 << 16)
+            newline = chunk.find(b"\n")
+            if newline < 0:
+                if len(chunk) < 1 << 16:
+                    return None  # no line end after the target
+                seen, at = seen + chunk.count(b'"'), at + len(chunk)
+                continue
+            seen += chunk.count(b'"', 0, newline)
+            at += newline + 1
+            if seen % 2 == 0:
+                break
+        if at > cuts[-1]:
+            cuts.append(at)
+    return cuts if len(cuts) > 1 else None
+
+
+def _quotes(path: str, start: int, end: int, block: int = 8 << 20) -> int:
+    """The number of '"' bytes in [start, end) of the file, read into one reused buffer and
+    counted by numpy (several times faster than bytes.count, and memory stays one block)."""
+    buffer = bytearray(min(block, max(end - start, 1)))
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    total, at = 0, start
+    with open(path, "rb", buffering=0) as fh:
+        fh.seek(start)
+        while at < end:
+            n = fh.readinto(memoryview(buffer)[: min(len(buffer), end - at)])
+            if not n:
+                break
+            total += int(np.count_nonzero(data[:n] == 34))
+            at += n
+    return total
 
 
 class _QuoteCounter(io.RawIOBase):
