@@ -4,6 +4,7 @@ plus missing / invalid masks, vectorised. Nothing here raises on bad data: it is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,28 @@ def _missing_strings(text: pa.Array) -> np.ndarray:
     return _np(pc.or_kleene(missing, text.is_null()).fill_null(True))
 
 
+DICTIONARY_MIN_ROWS = 16_384  # shorter columns are parsed directly
+DICTIONARY_PROBE = 2_048  # rows looked at to guess whether a column has few distinct values
+DICTIONARY_MAX_DISTINCT = 256  # in the probe
+
+
+def _by_dictionary(arr: pa.Array, parse: Callable[[pa.Array], Parsed]) -> Parsed | None:
+    """A long text column with few distinct values (scores, yes/no flags, counts): parse each
+    distinct value once and spread the result by the dictionary indices — the same values and
+    masks as parsing every row, for a fraction of the work. None when the column does not
+    look like that (the caller parses it directly)."""
+    if len(arr) < DICTIONARY_MIN_ROWS:
+        return None
+    if pc.count_distinct(arr.slice(0, DICTIONARY_PROBE), mode="all").as_py() > (
+        DICTIONARY_MAX_DISTINCT
+    ):
+        return None
+    encoded = pc.dictionary_encode(arr, null_encoding="encode")
+    parsed = parse(encoded.dictionary)
+    index = _np(encoded.indices)
+    return Parsed(parsed.values[index], parsed.missing[index], parsed.invalid[index])
+
+
 def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     """Any column as float64. Non-numbers are invalid; NaN and null are missing; ±inf invalid."""
     arr = _plain(arr)
@@ -112,6 +135,9 @@ def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Pars
         return Parsed(values, missing, ~missing & ((values < low) | (values > high)))
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return _integral(parse_numbers(arr), low, high)
+    few = _by_dictionary(arr, lambda distinct: parse_integers(distinct, low, high))
+    if few is not None:
+        return few
     # Text: plain ASCII digit strings (nearly every cell of a CSV score column) are cast in one
     # go; only the rest (" 9", "9.0", "ten", "NA" …) takes the general number path.
     digits = pc.and_(
@@ -283,6 +309,9 @@ def parse_booleans(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         missing = _null_mask(arr)
         return Parsed(np.zeros(len(arr), dtype=bool), missing, ~missing)
+    few = _by_dictionary(arr, parse_booleans)
+    if few is not None:
+        return few
     text = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
     missing = _missing_strings(pc.utf8_trim_whitespace(arr))
     true = _np(pc.is_in(text, value_set=pa.array(TRUE_SPELLINGS)).fill_null(False))
