@@ -73,9 +73,9 @@ def _missing_strings(text: pa.Array) -> np.ndarray:
     return _np(pc.or_kleene(missing, text.is_null()).fill_null(True))
 
 
-DICTIONARY_MIN_ROWS = 16_384  # shorter columns are parsed directly
-DICTIONARY_PROBE = 2_048  # rows looked at to guess whether a column has few distinct values
-DICTIONARY_MAX_DISTINCT = 256  # in the probe
+DICTIONARY_MIN_ROWS = 32_768  # shorter columns are parsed directly
+DICTIONARY_PROBE = 16_384  # rows looked at to guess whether a column has few distinct values
+DICTIONARY_MAX_SHARE = 0.15  # at most this share of the probe's values distinct
 
 
 def _by_dictionary(arr: pa.Array, parse: Callable[[pa.Array], Parsed]) -> Parsed | None:
@@ -85,9 +85,8 @@ def _by_dictionary(arr: pa.Array, parse: Callable[[pa.Array], Parsed]) -> Parsed
     look like that (the caller parses it directly)."""
     if len(arr) < DICTIONARY_MIN_ROWS:
         return None
-    if pc.count_distinct(arr.slice(0, DICTIONARY_PROBE), mode="all").as_py() > (
-        DICTIONARY_MAX_DISTINCT
-    ):
+    distinct = pc.count_distinct(arr.slice(0, DICTIONARY_PROBE), mode="all").as_py()
+    if distinct > DICTIONARY_MAX_SHARE * DICTIONARY_PROBE:
         return None
     encoded = pc.dictionary_encode(arr, null_encoding="encode")
     parsed = parse(encoded.dictionary)
@@ -108,6 +107,9 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
         return Parsed(np.zeros(len(arr)), missing, ~missing)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         arr = pc.cast(arr, pa.string())
+    few = _by_dictionary(arr, parse_numbers)
+    if few is not None:
+        return few
     # Plain numbers (most cells) are cast in one go; only the rest is trimmed and looked at.
     values = np.zeros(len(arr))
     missing = _null_mask(arr)
@@ -325,6 +327,10 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     Negative values, minutes or seconds of 60 and over in `H:MM:SS`, and other text are invalid.
     """
     arr = _plain(arr)
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        few = _by_dictionary(arr, parse_durations)
+        if few is not None:
+            return few
     number = parse_numbers(arr)
     values, invalid = number.values.copy(), number.invalid | (number.values < 0)
     rows = np.flatnonzero(number.invalid)  # not a number: perhaps clock text

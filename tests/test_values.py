@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from cxcli import values
 from cxcli.values import (
     TimeSettings,
     parse_booleans,
@@ -175,3 +176,28 @@ def test_durations(text, seconds, state):
 def test_duration_numbers():
     parsed = parse_durations(pa.array([12.5, -1.0, None]))
     assert status(parsed) == [V, BAD, M] and parsed.values[0] == 12.5
+
+
+@pytest.mark.parametrize(
+    ("parse", "spellings"),
+    [
+        (lambda a: values.parse_integers(a, 0, 10), ["9", " 7", "10", "11", "9.0", "NA", "", "x"]),
+        (values.parse_booleans, ["yes", "No", " y", "maybe", "", "N/A", "TRUE", "0"]),
+        (values.parse_durations, ["06:40", "548", "", "-30", "1:02:03", "61:00", "7.5", "ab"]),
+        (values.parse_numbers, ["1.5", "inf", "", "NaN", "1e3", " 4 ", "x", "-2"]),
+    ],
+)
+def test_low_cardinality_columns_parse_the_same_through_the_dictionary(
+    parse, spellings, monkeypatch
+):
+    rng = np.random.default_rng(5)
+    cells = [spellings[i] for i in rng.integers(0, len(spellings), 50_000)]
+    column = pa.array([None if i % 997 == 0 else c for i, c in enumerate(cells)], pa.string())
+    assert values._by_dictionary(column, parse) is not None  # the fast path is taken
+    fast = parse(column)
+    monkeypatch.setattr(values, "DICTIONARY_MIN_ROWS", 10**9)  # every row parsed directly
+    slow = parse(column)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    np.testing.assert_array_equal(fast.missing, slow.missing)
+    np.testing.assert_array_equal(fast.invalid, slow.invalid)
+    assert fast.missing.sum() > 0 and fast.invalid.sum() > 0
