@@ -418,7 +418,7 @@ class _Slice(io.RawIOBase):
     """Bytes [start, end) of a file."""
 
     def __init__(self, path: str, start: int, end: int) -> None:
-        self._file = open(path, "rb")  # noqa: SIM115 (closed with the stream)
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed with the stream)
         self._file.seek(start)
         self._left = end - start
 
@@ -426,10 +426,9 @@ class _Slice(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._file.read(min(len(buffer), self._left))
-        buffer[: len(data)] = data
-        self._left -= len(data)
-        return len(data)
+        n = self._file.readinto(memoryview(buffer)[: min(len(buffer), self._left)])
+        self._left -= n
+        return n
 
     def close(self) -> None:
         self._file.close()
@@ -475,7 +474,7 @@ def _line_ends(fh: BinaryIO, targets: list[int], before: np.ndarray) -> list[int
     return cuts if len(cuts) > 1 else None
 
 
-def _quotes(path: str, start: int, end: int, block: int = 8 << 20) -> int:
+def _quotes(path: str, start: int, end: int, block: int = 1 << 20) -> int:
     """The number of '"' bytes in [start, end) of the file, read into one reused buffer and
     counted by numpy (several times faster than bytes.count, and memory stays one block)."""
     buffer = bytearray(min(block, max(end - start, 1)))
