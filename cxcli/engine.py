@@ -216,7 +216,11 @@ class _Accumulator:
             self.group_quality[key] = quality if mine is None else mine.merge(quality)
         self.filtered_out += other.filtered_out
 
-    def feed(self, batch: pa.RecordBatch, item: Input, first_row: int) -> None:
+    def feed(
+        self, batch: pa.RecordBatch, item: Input, first_row: int, shared: dict | None = None
+    ) -> None:
+        """Fold one batch in. `shared` holds what other accumulators fed the same batch have
+        already parsed (the same column read the same way is parsed once per batch)."""
         n = batch.num_rows
         if n == 0:
             return
@@ -226,12 +230,18 @@ class _Accumulator:
         if self.plan.where is not None:
             keep &= evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
-            times = parse_times(batch.column(self.plan.time), self.query.time_settings)
+            column, settings = self.plan.time, self.query.time_settings
+            times = _once(
+                shared,
+                ("time", column, settings),
+                lambda: parse_times(batch.column(column), settings),
+            )
             if self.query.since is not None:
                 keep &= ~(times.valid & (times.values < self.query.since))
             if self.query.until is not None:
                 keep &= ~(times.valid & (times.values >= self.query.until))
-        if not keep.all():
+        whole = bool(keep.all())
+        if not whole:
             self.filtered_out += int(n - keep.sum())
             batch = batch.filter(pa.array(keep))
             rows = rows[keep]
@@ -240,9 +250,11 @@ class _Accumulator:
             n = batch.num_rows
             if n == 0:
                 return
-        parsed = self.kpi.parse(
-            {role: batch.column(col) for role, col in self.plan.roles.items()},
-            self.query.time_settings,
+        roles, settings = self.plan.roles, self.query.time_settings
+        parsed = _once(
+            shared if whole else None,  # a filtered batch is this accumulator's own
+            ("parse", self.kpi, tuple(roles.items()), settings),
+            lambda: self.kpi.parse({r: batch.column(c) for r, c in roles.items()}, settings),
         )
         missing, invalid = self.kpi.row_status(parsed)
         checks = [parsed[role].invalid for role in self.plan.roles]
@@ -409,6 +421,20 @@ class GroupResults(Sequence[Result]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         return self._build(self._entries, index)
+
+
+def _once(shared: dict | None, key: tuple, compute: Callable[[], Any]) -> Any:
+    """compute(), or its result for the same key earlier in this batch. Parsed values are
+    never written to, so accumulators can share them."""
+    if shared is None:
+        return compute()
+    try:
+        found = shared.get(key)
+    except TypeError:  # an option value that cannot be hashed: no sharing
+        return compute()
+    if found is None:
+        found = shared[key] = compute()
+    return found
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -728,8 +754,9 @@ def _scan(
         for batch in _coalesce(reader.batches(needed)):
             if not first_row:
                 _check_types(batch, item)
+            shared: dict = {}
             for acc in accs:
-                acc.feed(batch, item, first_row)
+                acc.feed(batch, item, first_row, shared)
             first_row += batch.num_rows
             if progress is not None:
                 progress(item, first_row)
@@ -754,8 +781,9 @@ def _scan_ranges(
             for batch in _coalesce(reader.range_batches(needed, *ranges[index])):
                 if index == 0 and not rows[0]:
                     _check_types(batch, item)
+                shared: dict = {}
                 for acc in parts[index]:
-                    acc.feed(batch, item, rows[index])
+                    acc.feed(batch, item, rows[index], shared)
                 rows[index] += batch.num_rows
                 if progress is not None:
                     progress(item, sum(rows))

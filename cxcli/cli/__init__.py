@@ -52,16 +52,18 @@ def list_kpis() -> None:
 
 def _register_kpi_commands() -> None:
     from ..registry import all_kpis
-    from .kpis import _epilog, make_command
+    from .kpis import examples_epilog, make_command
 
     for name, cls in all_kpis().items():
-        app.command(name, epilog=_epilog(cls), no_args_is_help=True)(make_command(cls))
+        app.command(name, epilog=examples_epilog(cls.examples), no_args_is_help=True)(
+            make_command(cls)
+        )
     app.command("kpis")(list_kpis)
-    from .report import init, inspect, report
+    from .report import EXAMPLES, init, inspect, report
 
-    app.command("report", no_args_is_help=False)(report)
-    app.command("inspect", no_args_is_help=True)(inspect)
-    app.command("init", no_args_is_help=True)(init)
+    app.command("report", epilog=examples_epilog(EXAMPLES["report"]))(report)
+    for name, command in (("inspect", inspect), ("init", init)):
+        app.command(name, epilog=examples_epilog(EXAMPLES[name]), no_args_is_help=True)(command)
 
 
 _register_kpi_commands()

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -59,8 +59,9 @@ def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     return params
 
 
-def _epilog(kpi_cls: type[Kpi]) -> str:
-    lines = "\n\n".join(f"  $ {example}" for example in kpi_cls.examples)
+def examples_epilog(examples: Sequence[str]) -> str:
+    """The end of a command's --help: its example command lines."""
+    lines = "\n\n".join(f"  $ {example}" for example in examples)
     return f"Examples:\n\n{lines}"
 
 

@@ -25,6 +25,15 @@ class ReportFormat(StrEnum):
 
 
 SUFFIXES = {ReportFormat.JSON: "json", ReportFormat.MARKDOWN: "md", ReportFormat.HTML: "html"}
+EXAMPLES = {
+    "report": (
+        "cx report --config cx.toml",
+        "cx report -c cx.toml -o reports --name 'cx-{date}' --history reports/history.parquet",
+        "cx report -c cx.toml -f markdown -q && cat cx-report/report.md",
+    ),
+    "inspect": ("cx inspect exports/survey.csv", "cx inspect tickets.parquet --json"),
+    "init": ("cx init survey.csv tickets.csv -o cx.toml && cx report -c cx.toml",),
+}
 
 
 def report(
@@ -59,7 +68,7 @@ def report(
         typer.Option("--format", "-f", help="Files to write (repeatable; default all three)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
     """Compute every KPI of a config in one scan per input and write the report.
 
@@ -147,10 +156,13 @@ def inspect(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a table.")
     ] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
-    """Show a file's columns (type, missing, examples), the KPI roles each matches, and which
-    KPIs the file can feed, with the command line for each."""
+    """Show a file's columns, the KPI roles they match, and the KPIs it can feed.
+
+    For each column: its type, missing values, a few values and the roles whose aliases it
+    matches; then the command line of every KPI the file can feed.
+    """
 
     def work() -> int:
         from ..inspect import inspect_file
@@ -201,10 +213,12 @@ def init(
         Path, typer.Option("--output", "-o", help="Where to write the config.", metavar="FILE")
     ] = Path("cx.toml"),
     force: Annotated[bool, typer.Option(help="Replace an existing config.")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
-    """Write a starter cx.toml computing every KPI the files can feed (same detection as
-    cx inspect); then run it with cx report."""
+    """Write a starter cx.toml for every KPI the files can feed.
+
+    The same column detection as cx inspect; run the result with cx report.
+    """
 
     def work() -> int:
         from ..inspect import starter_config
