@@ -37,6 +37,10 @@ def trend_svg(
     matplotlib.rcParams.update(
         {"svg.hashsalt": "cx", "svg.fonttype": "none", "font.size": 9, "axes.titlesize": 10}
     )
+    scale, label = _axis(unit, [v for line in lines for v in line.values if v is not None])
+    if scale != 1:
+        lines = [_scaled(line, scale) for line in lines]
+        targets = [(name, value / scale) for name, value in targets]
     fig = Figure(figsize=(6.4, 2.6), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     for i, line in enumerate(lines[:MAX_LINES]):
@@ -62,7 +66,7 @@ def trend_svg(
     for name, value in targets:
         ax.axhline(value, color="#6b7280", linestyle="--", linewidth=1)
         ax.annotate(
-            f"{name} {value:g}",
+            f"{name} {value:.4g}",
             (1, value),
             xycoords=("axes fraction", "data"),
             ha="right",
@@ -71,7 +75,7 @@ def trend_svg(
             fontsize=8,
         )
     ax.set_title(title, loc="left")
-    ax.set_ylabel({"percent": "%", "seconds": "seconds"}.get(unit, unit))
+    ax.set_ylabel(label)
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
     ax.spines[["top", "right"]].set_visible(False)
     if len(lines) > 1:
@@ -82,6 +86,24 @@ def trend_svg(
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inlined in HTML
     return re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', svg, count=1)
+
+
+def _axis(unit: str, values: Sequence[float]) -> tuple[float, str]:
+    """The divisor and label of the value axis: durations in the unit people read them in."""
+    if unit == "seconds":
+        top = max(values, default=0.0)
+        for divisor, name in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+            if top >= 2 * divisor:
+                return divisor, name
+        return 1, "seconds"
+    return 1, {"percent": "%"}.get(unit, unit)
+
+
+def _scaled(line: Line, divisor: float) -> Line:
+    def div(values: Sequence[float | None] | None) -> list[float | None] | None:
+        return None if values is None else [None if v is None else v / divisor for v in values]
+
+    return Line(line.label, line.dates, div(line.values) or [], div(line.low), div(line.high))
 
 
 def _attr(text: str) -> str:
