@@ -139,6 +139,8 @@ def _judge(entry: Entry, report: Report, history: History | None, run_date: dt.d
     elif entry.baseline == "previous":
         if outcome.previous is not None:
             report.baseline = outcome.previous
+        elif history is None:
+            report.notes.append('baseline = "previous" needs a history: --history FILE')
         else:
             report.notes.append('baseline = "previous", but the history has no earlier run')
     if entry.target is not None:

@@ -134,6 +134,7 @@ def test_a_missed_target_exits_3_naming_the_kpi(cx, tmp_path):
     assert "MISSED" in result.stdout
     data = json.loads((tmp_path / "out" / "report.json").read_text())
     assert data["kpis"][0]["target"]["status"] == "missed"
+    assert 'baseline = "previous" needs a history: --history FILE' in data["kpis"][0]["notes"]
 
 
 def test_gate_on_interval_passes_a_miss_that_is_not_significant(cx, tmp_path):
