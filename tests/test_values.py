@@ -7,6 +7,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxcli import values
 from cxcli.values import (
@@ -201,3 +203,31 @@ def test_low_cardinality_columns_parse_the_same_through_the_dictionary(
     np.testing.assert_array_equal(fast.missing, slow.missing)
     np.testing.assert_array_equal(fast.invalid, slow.invalid)
     assert fast.missing.sum() > 0 and fast.invalid.sum() > 0
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789:.- eNAyxt", max_size=8)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_dictionary_path_equals_the_direct_parse_for_any_cells(cells):
+    column = pa.array((cells * (values.DICTIONARY_MIN_ROWS // len(cells) + 1)), pa.string())
+    parsers = [
+        lambda a: values.parse_integers(a, 0, 10),
+        values.parse_booleans,
+        values.parse_durations,
+        values.parse_numbers,
+    ]
+    for parse in parsers:
+        fast = parse(column)
+        direct = values.DICTIONARY_MIN_ROWS
+        try:
+            values.DICTIONARY_MIN_ROWS = 10**9
+            slow = parse(column)
+        finally:
+            values.DICTIONARY_MIN_ROWS = direct
+        np.testing.assert_array_equal(fast.values, slow.values)
+        np.testing.assert_array_equal(fast.missing, slow.missing)
+        np.testing.assert_array_equal(fast.invalid, slow.invalid)
