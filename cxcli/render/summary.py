@@ -24,7 +24,6 @@ INDICATOR_TITLES = {"leading": "Leading indicators", "lagging": "Lagging indicat
 @dataclass(frozen=True)
 class Row:
     label: str
-    kpi: str
     value: str
     interval: str
     target: str
@@ -98,7 +97,6 @@ def row(outcome: Outcome) -> Row:
     change = outcome.report.baseline or outcome.previous
     return Row(
         label=outcome.entry.label,
-        kpi=kpi.name,
         value=fmt_value(kpi, estimate.value),
         interval=fmt_ci(kpi, ci),
         target=target_text(outcome),
