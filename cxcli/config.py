@@ -107,6 +107,7 @@ class Config:
     output_dir: Path | None = None
     name: str = "report"
     history: Path | None = None
+    unused_inputs: list[str] = field(default_factory=list)  # named in [inputs], read by no KPI
 
 
 def load_config(path: str | Path) -> Config:
@@ -221,6 +222,7 @@ class _Reader:
                 )
             seen[entry.id] = i
         used = {s for e in entries for s in e.job.inputs.values()}
+        unused = [name for name in sources if name not in used]
         sources = {name: s for name, s in sources.items() if name in used}
         index = self.index(data.get("index"), entries) if "index" in data else None
         return Config(
@@ -232,6 +234,7 @@ class _Reader:
             output_dir=self.resolve(report["output_dir"]) if "output_dir" in report else None,
             name=report.get("name", "report"),
             history=self.resolve(report["history"]) if "history" in report else None,
+            unused_inputs=unused,
         )
 
     def resolve(self, spec: str) -> Path:

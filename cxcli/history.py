@@ -44,8 +44,11 @@ def locked(paths: list[Path]) -> Iterator[None]:
     try:
         for path in sorted({p.resolve() for p in paths}):
             lock = path.with_name(f".{path.name}.lock")
-            lock.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                lock.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise CxError(f"cannot write in {lock.parent}: {exc.strerror or exc}") from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:

@@ -97,6 +97,8 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet) -
     config = load_config(config_path)
     for entry in config.entries:
         entry.job.notice = lambda message, e=entry: notice(f"{e.label}: {message}")
+    for name in config.unused_inputs:
+        notice(f"[inputs] {name} is not read by any [[kpi]]")
     folder = output_dir or config.output_dir or Path("cx-report")
     template = name or config.name
     try:

@@ -242,3 +242,18 @@ def test_name_template_and_formats(cx, tmp_path):
     ]
     assert report(cx, config, out, "--name", "{user}").exit_code == 2
     assert report(cx, config, out, "--date", "yesterday").exit_code == 2
+
+
+def test_unwritable_folder_corrupt_history_and_unused_inputs(cx, tmp_path):
+    config = small_config(tmp_path)
+    config.write_text(config.read_text().replace("[inputs]\n", '[inputs]\nspare = "x.csv"\n'))
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = report(cx, config, blocker / "out")  # a folder inside a regular file
+    assert result.exit_code == 2 and "cannot write in" in result.stderr
+    assert "[inputs] spare is not read by any [[kpi]]" in result.stderr
+    history = tmp_path / "h.parquet"
+    history.write_bytes(b"not parquet")
+    result = report(cx, config, tmp_path / "out", "--history", str(history))
+    assert result.exit_code == 2 and "not a cx history file" in result.stderr
+    assert history.read_bytes() == b"not parquet"
