@@ -224,11 +224,11 @@ class _Accumulator:
         n = batch.num_rows
         if n == 0:
             return
-        rows = np.arange(first_row, first_row + n)
+        rows = _Rows(first_row)
         times: Parsed | None = None
-        keep = np.ones(n, dtype=bool)
+        keep: np.ndarray | None = None
         if self.plan.where is not None:
-            keep &= evaluate(self.plan.where, _columns(batch), n)
+            keep = evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
             column, settings = self.plan.time, self.query.time_settings
             times = _once(
@@ -236,15 +236,17 @@ class _Accumulator:
                 ("time", column, settings),
                 lambda: parse_times(batch.column(column), settings),
             )
-            if self.query.since is not None:
-                keep &= ~(times.valid & (times.values < self.query.since))
-            if self.query.until is not None:
-                keep &= ~(times.valid & (times.values >= self.query.until))
-        whole = bool(keep.all())
+            for bound, before in ((self.query.since, True), (self.query.until, False)):
+                if bound is not None:
+                    outside = times.values < bound if before else times.values >= bound
+                    inside = ~(times.valid & outside)
+                    keep = inside if keep is None else keep & inside
+        whole = keep is None or bool(keep.all())
         if not whole:
+            assert keep is not None
             self.filtered_out += int(n - keep.sum())
             batch = batch.filter(pa.array(keep))
-            rows = rows[keep]
+            rows = _Rows(first_row, np.flatnonzero(keep))
             if times is not None:
                 times = Parsed(times.values[keep], times.missing[keep], times.invalid[keep])
             n = batch.num_rows
@@ -263,7 +265,6 @@ class _Accumulator:
             invalid = invalid | times.invalid
             missing = (missing | times.missing) & ~invalid
         used = ~(missing | invalid)
-        status = np.where(invalid, 2, np.where(missing, 1, 0))
         bad = np.flatnonzero(invalid)
         if bad.size and self.query.strict:
             example = self._examples(batch, item, rows, bad[:1], np.array(checks))[0]
@@ -273,14 +274,15 @@ class _Accumulator:
             )
         values = {role: p.values[used] for role, p in parsed.items()}
         self.state = self.kpi.update(self.state, values)
-        counts = np.bincount(status, minlength=3)
-        self.quality.add(int(counts[0]), int(counts[1]), int(counts[2]))
+        n_missing, n_invalid = int(np.count_nonzero(missing)), int(bad.size)
+        self.quality.add(n - n_missing - n_invalid, n_missing, n_invalid)
         invalid_roles = np.array(checks) if bad.size else None
         if bad.size and self.quality.room:
             self.quality.add_examples(
                 self._examples(batch, item, rows, bad[: self.quality.room], invalid_roles)
             )
         if self.grouped:
+            status = np.where(invalid, 2, np.where(missing, 1, 0))
             self._feed_groups(batch, item, rows, times, used, status, values, bad, invalid_roles)
 
     def _feed_groups(self, batch, item, rows, times, used, status, values, bad, invalid_roles):
@@ -341,7 +343,12 @@ class _Accumulator:
             _, column = self.checked[int(w)]
             raw = batch.column(column)[int(i)].as_py()
             out.append(
-                {"row": int(rows[i]) + 1, "column": column, "value": _short(raw), "file": item.path}
+                {
+                    "row": rows.number(int(i)),
+                    "column": column,
+                    "value": _short(raw),
+                    "file": item.path,
+                }
             )
         return out
 
@@ -402,6 +409,18 @@ class _Accumulator:
             "p_value": p_value,
             "significant": None if p_value is None else p_value < 1 - self.query.confidence,
         }
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Where a batch's rows are in their file: from `first` on, or at `first + kept[i]` once
+    filters have dropped some. Row numbers in examples count data rows from 1."""
+
+    first: int
+    kept: np.ndarray | None = None
+
+    def number(self, i: int) -> int:
+        return self.first + (i if self.kept is None else int(self.kept[i])) + 1
 
 
 class GroupResults(Sequence[Result]):
