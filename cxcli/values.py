@@ -91,7 +91,9 @@ def _by_dictionary(arr: pa.Array, parse: Callable[[pa.Array], Parsed]) -> Parsed
     encoded = pc.dictionary_encode(arr, null_encoding="encode")
     parsed = parse(encoded.dictionary)
     index = _np(encoded.indices)
-    return Parsed(parsed.values[index], parsed.missing[index], parsed.invalid[index])
+    # One byte per row carries both masks: 1 missing, 2 invalid (fewer, cheaper takes).
+    kinds = (parsed.missing.astype(np.uint8) | (parsed.invalid.astype(np.uint8) << 1))[index]
+    return Parsed(parsed.values[index], (kinds & 1).astype(bool), kinds >= 2)
 
 
 def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
