@@ -1,5 +1,20 @@
-"""`python -m cxcli` runs the `cx` command."""
+"""The `cx` entry point, also run by `python -m cxcli`. `cx --version` is answered here, before
+the CLI and its libraries are imported: scripts ask for it, and it should cost nothing."""
 
-from .cli import main
+import sys
 
-main()
+from . import version_line
+
+
+def main() -> None:
+    """Console entry point."""
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(version_line())
+        return
+    from .cli import main as cli
+
+    cli()
+
+
+if __name__ == "__main__":
+    main()

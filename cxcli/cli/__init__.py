@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .. import __version__
+from .. import version_line
 
 app = typer.Typer(
     name="cx",
@@ -24,7 +24,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"cx {__version__}\n")
+        sys.stdout.write(version_line())
         raise typer.Exit()
 
 
