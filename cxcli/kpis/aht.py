@@ -4,7 +4,7 @@ Handle time = talk + hold + after-call work (`--talk`, `--hold`, `--acw`, any su
 `--duration` column. Values are seconds or clock text (`HH:MM:SS`, `MM:SS`). In a row, an
 empty component counts as 0; a row with every component empty is missing; a negative or
 non-numeric value is invalid. Value: the mean handle time in seconds (exact); details: median,
-p90 and `--quantiles` from a KLL sketch (≤ 1% rank error), and the mean of each component.
+p90 and `--quantiles` (exact; see duration.py), and the mean of each component.
 
 >>> Aht().compute({"talk": [300, "5:00", None], "hold": [60, None, 30],
 ...                "acw": [40, 20, None]}).value

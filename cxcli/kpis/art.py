@@ -4,7 +4,7 @@ Resolution time = `--resolved` − `--created`, over resolved tickets; a ticket 
 resolution time is counted as `unresolved` (a used row, outside the mean). A ticket resolved
 before it was created is invalid. Times may be dates, naive timestamps (UTC, or `--tz`) or carry
 an offset (`Z`, `+02:00`). Value: the mean resolution time in seconds (exact); details: median,
-p90 and `--quantiles` from a KLL sketch (≤ 1% rank error).
+p90 and `--quantiles` (exact; see duration.py).
 
 >>> Art().compute({"created": ["2025-01-01T00:00:00Z", "2025-01-01"],
 ...                "resolved": ["2025-01-01T02:00:00+01:00", None]}).value

@@ -1,12 +1,14 @@
-"""Shared state for duration KPIs (AHT, ART): exact count, sum and sum of squares, and the
-values themselves or a mergeable KLL quantile sketch (Apache DataSketches) for the median, p90
-and any --quantiles.
+"""Shared state for duration KPIs (AHT, ART): exact count, sum and sum of squares, and what the
+median, p90 and any --quantiles need.
 
 Sums are kept in integer microseconds, so merging in any order gives exactly the same mean.
-Up to EXACT_LIMIT values a state keeps them, and quantiles are exact and reproducible; past
-that it folds them into a KLL sketch with k = 400: a normalized rank error of about 0.68%
-(≤ 1% asked) in constant memory. KLL compacts at random, so on inputs that large the quantiles
-(not the mean or the counts) may differ in their last digits from run to run.
+Quantiles are exact as long as they can be in bounded memory: up to EXACT_LIMIT values a state
+keeps them; past that, whole seconds below BINS_LIMIT (12 days) are counted in one bin per second
+(durations from second-resolution timestamps and clock texts — nearly all of them), and the rest
+as distinct (value, count) pairs, up to TAIL_LIMIT of them. Only past that (e.g. millisecond
+durations by the million) does a state fold everything into a mergeable KLL sketch (Apache
+DataSketches, k = 400: a normalized rank error of about 0.68%, ≤ 1% asked), whose quantiles may
+differ in their last digits from run to run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 
 KLL_K = 400
 EXACT_LIMIT = 10_000
+BINS_LIMIT = 1 << 20  # one int64 count per second up to 12.1 days: at most 8 MiB a state
+BINS_PER_VALUE = 4  # and at most 4 bins (32 bytes) per value the state has seen
+TAIL_LIMIT = 1 << 16  # distinct values outside the bins
 US = 1_000_000
 
 
@@ -37,13 +42,17 @@ def _new_sketch() -> Any:
 
 @dataclass
 class DurationState:
-    """n durations: their µs sum, squared-seconds sum, a KLL sketch, and named counters."""
+    """n durations: their µs sum, squared-seconds sum, named counters, and for the quantiles
+    either the values (small n), per-second bins plus a (value, count) tail, or a KLL sketch."""
 
     n: int = 0
     total_us: int = 0
     sum_squares: float = 0.0
     values: list[np.ndarray] = field(default_factory=list)  # while n <= EXACT_LIMIT
-    sketch: Any = None  # a datasketches.kll_doubles_sketch once n > EXACT_LIMIT
+    bins: np.ndarray | None = None  # counts of whole seconds 0, 1, … once n > EXACT_LIMIT
+    tail: tuple[np.ndarray, np.ndarray] | None = None  # distinct other values and their counts
+    pending: list[np.ndarray] = field(default_factory=list)  # other values not yet in `tail`
+    sketch: Any = None  # a datasketches.kll_doubles_sketch once the tail outgrows TAIL_LIMIT
     counters: dict[str, int] = field(default_factory=dict)
 
     def add(self, seconds: np.ndarray) -> None:
@@ -58,38 +67,127 @@ class DurationState:
         self._keep(seconds)
 
     def _keep(self, seconds: np.ndarray) -> None:
-        if self.sketch is None and self.n <= EXACT_LIMIT:
+        if self.sketch is not None:
+            self.sketch.update(seconds)
+        elif self.bins is None and self.n <= EXACT_LIMIT:
             self.values.append(seconds)
-            return
-        if self.sketch is None:
-            self.sketch = _new_sketch()
-            for kept in self.values:
-                self.sketch.update(kept)
-            self.values = []
-        self.sketch.update(seconds)
+        else:
+            if self.bins is None:
+                self._start_bins()
+            self._count(seconds)
+
+    def _start_bins(self) -> None:
+        import numpy as np
+
+        kept, self.values, self.bins = self.values, [], np.zeros(0, dtype=np.int64)
+        for seconds in kept:
+            self._count(seconds)
+
+    def _count(self, seconds: np.ndarray) -> None:
+        """Whole seconds into the bins, the rest to the tail."""
+        import numpy as np
+
+        assert self.bins is not None
+        limit = min(BINS_LIMIT, BINS_PER_VALUE * self.n)
+        whole = (seconds >= 0) & (seconds < limit) & (np.floor(seconds) == seconds)
+        binned = seconds if whole.all() else seconds[whole]
+        if binned.size:
+            counts = np.bincount(binned.astype(np.int64))
+            if counts.size > self.bins.size:
+                grown = np.zeros(min(limit, max(counts.size, 2 * self.bins.size)), np.int64)
+                grown[: self.bins.size] = self.bins
+                self.bins = grown
+            self.bins[: counts.size] += counts
+        if binned.size < seconds.size:
+            self._add_tail(seconds[~whole], None)
+
+    def _add_tail(self, values: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Values outside the bins; every TAIL_LIMIT of them are folded into distinct pairs."""
+        import numpy as np
+
+        if counts is None:
+            self.pending.append(values)
+            if sum(p.size for p in self.pending) <= TAIL_LIMIT:
+                return
+            values = np.concatenate(self.pending)
+            counts = np.ones(values.size, np.int64)
+        self.pending = []
+        if self.tail is not None:
+            values = np.concatenate([self.tail[0], values])
+            counts = np.concatenate([self.tail[1], counts])
+        distinct, where = np.unique(values, return_inverse=True)
+        self.tail = (distinct, np.bincount(where, weights=counts).astype(np.int64))
+        if distinct.size > TAIL_LIMIT:
+            self._to_sketch()
+
+    def _to_sketch(self) -> None:
+        """Fold everything into a KLL sketch, a million values at a time."""
+        import numpy as np
+
+        self.sketch = sketch = _new_sketch()
+        for values, counts in self._pairs():
+            if not values.size:
+                continue
+            reached = np.cumsum(counts)
+            cuts = np.searchsorted(reached, np.arange(1_000_000, reached[-1], 1_000_000))
+            for some, times in zip(np.split(values, cuts), np.split(counts, cuts), strict=True):
+                sketch.update(np.repeat(some, times))
+        for kept in self.values + self.pending:
+            sketch.update(kept)
+        self.values, self.bins, self.tail, self.pending = [], None, None, []
+
+    def _pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(values, counts) of the bins and of the tail."""
+        import numpy as np
+
+        pairs = []
+        if self.bins is not None:
+            seen = np.flatnonzero(self.bins)
+            pairs.append((seen.astype(np.float64), self.bins[seen]))
+        if self.tail is not None:
+            pairs.append(self.tail)
+        return pairs
 
     def count(self, name: str, amount: int) -> None:
         self.counters[name] = self.counters.get(name, 0) + int(amount)
 
     def merged(self, other: DurationState) -> DurationState:
+        import numpy as np
+
         out = DurationState(
             self.n + other.n,
             self.total_us + other.total_us,
             self.sum_squares + other.sum_squares,
         )
-        if out.n <= EXACT_LIMIT:
-            out.values = self.values + other.values
-        else:
-            out.sketch = _new_sketch()
-            for part in (self, other):
-                if part.sketch is not None:
-                    out.sketch.merge(part.sketch)
-                for kept in part.values:
-                    out.sketch.update(kept)
         for counters in (self.counters, other.counters):
             for name, value in counters.items():
                 out.count(name, value)
+        parts = (self, other)
+        if out.n <= EXACT_LIMIT:  # then both parts still hold their values
+            out.values = self.values + other.values
+            return out
+        if any(part.sketch is not None for part in parts):
+            out.sketch = _new_sketch()
+        else:
+            out.bins = np.zeros(max(0 if p.bins is None else p.bins.size for p in parts), np.int64)
+        for part in parts:
+            if out.sketch is not None:
+                out.sketch.merge(part.sketch if part.sketch is not None else part._folded())
+                continue
+            if part.bins is not None:
+                out.bins[: part.bins.size] += part.bins
+            if part.tail is not None:
+                out._add_tail(*part.tail)
+            for seconds in part.values + part.pending:
+                out._keep(seconds)  # into the bins, the tail, or a sketch the tail became
         return out
+
+    def _folded(self) -> Any:
+        """A new KLL sketch of this state's values (the state is left as it was)."""
+        copy = DurationState(self.n, values=list(self.values), bins=self.bins, tail=self.tail)
+        copy.pending = list(self.pending)
+        copy._to_sketch()
+        return copy.sketch
 
     @property
     def mean(self) -> float | None:
@@ -110,11 +208,16 @@ class DurationState:
             return {_label(p): None for p in probabilities}
         if self.sketch is not None:
             return {_label(p): float(self.sketch.get_quantile(p)) for p in probabilities}
-        ordered = np.sort(np.concatenate(self.values))
+        pairs = self._pairs()
+        pairs += [(kept, np.ones(kept.size, np.int64)) for kept in self.values + self.pending]
+        values = np.concatenate([v for v, _ in pairs])
+        counts = np.concatenate([c for _, c in pairs])
+        order = np.argsort(values, kind="stable")
+        values, reached = values[order], np.cumsum(counts[order])
         picks = {}
         for p in probabilities:
-            index = min(max(math.ceil(p * self.n) - 1, 0), self.n - 1)
-            picks[_label(p)] = float(ordered[index])
+            rank = min(max(math.ceil(p * self.n), 1), self.n)
+            picks[_label(p)] = float(values[np.searchsorted(reached, rank)])
         return picks
 
 

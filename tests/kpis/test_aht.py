@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from cxcli.errors import UsageError
 from cxcli.kpis.aht import Aht
-from cxcli.kpis.duration import EXACT_LIMIT, KLL_K, DurationState, parse_quantiles
+from cxcli.kpis.duration import EXACT_LIMIT, KLL_K, TAIL_LIMIT, DurationState, parse_quantiles
 
 
 def test_components_empty_counts_as_zero_all_empty_is_missing():
@@ -62,28 +64,68 @@ def test_role_selection():
         kpi.select_roles({"duration": "D", "talk": "T"}, {})
 
 
-def test_exact_up_to_the_limit_then_sketch():
+def exact_quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[float]:
+    """The oracle: the smallest value with at least a share p of values at or below it."""
+    ordered = np.sort(values)
+    return [float(ordered[max(math.ceil(p * len(values)), 1) - 1]) for p in probabilities]
+
+
+def state_of(parts: list[np.ndarray]) -> DurationState:
+    """Partial states merged, as the engine does with batches, byte ranges and groups."""
+    state = DurationState()
+    for part in parts:
+        piece = DurationState()
+        piece.add(part)
+        state = state.merged(piece)
+    return state
+
+
+def test_values_kept_up_to_the_limit_then_counted_per_second():
     small = DurationState()
     small.add(np.arange(EXACT_LIMIT, dtype=float))
-    assert small.sketch is None and small.quantiles((0.5,))["p50"] == EXACT_LIMIT / 2 - 1
-    small.add(np.array([1.0]))
-    assert small.sketch is not None and small.values == []
-    merged = DurationState()
-    for _ in range(3):
-        part = DurationState()
-        part.add(np.arange(EXACT_LIMIT // 2, dtype=float))
-        merged = merged.merged(part)
-    assert merged.sketch is not None and merged.n == 3 * (EXACT_LIMIT // 2)
+    assert small.bins is None and small.quantiles((0.5,))["p50"] == EXACT_LIMIT / 2 - 1
+    small.add(np.array([1.0, 2.5, 1e9]))
+    assert small.values == [] and small.bins is not None and small.sketch is None
+    assert small.bins.size <= 4 * small.n  # bins grow with the values, not the largest one
+    assert small.quantiles((0.0, 0.5, 1.0)) == {"p0": 0.0, "p50": 4999.0, "p100": 1e9}
+
+
+PROBABILITIES = (0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0)
+
+
+def test_quantiles_exact_at_scale_whatever_the_merge_order():
+    rng = np.random.default_rng(7)
+    seconds = rng.integers(0, 3 * 86_400, 400_000).astype(float)
+    long = rng.choice(rng.integers(1 << 20, 1 << 22, 20_000), 100_000)  # past the bins
+    seconds[rng.choice(seconds.size, long.size, replace=False)] = long
+    seconds[rng.integers(0, seconds.size, 500)] += 0.25  # some fractions: the tail
+    wanted = exact_quantiles(seconds, PROBABILITIES)
+    for pieces in (1, 3, 40, 400):
+        parts = np.array_split(seconds, pieces)
+        for order in (parts, parts[::-1]):
+            state = state_of(order)
+            assert state.sketch is None and state.bins is not None and state.tail is not None
+            assert list(state.quantiles(PROBABILITIES).values()) == wanted, pieces
+
+
+def test_too_many_distinct_values_fold_into_a_sketch():
+    values = np.arange(TAIL_LIMIT + 10, dtype=float) + 0.5  # no whole seconds at all
+    state = state_of(np.array_split(values, 5))
+    assert state.sketch is not None and state.bins is None and state.n == values.size
+    whole = DurationState()
+    whole.add(np.arange(20_000, dtype=float))
+    mixed = state.merged(whole).merged(state_of([np.array([1.0, 2.0])]))
+    assert mixed.sketch is not None and mixed.n == values.size + 20_002
+    ordered = np.sort(np.concatenate([values, np.arange(20_000), [1.0, 2.0]]))
+    rank = np.searchsorted(ordered, mixed.quantiles((0.5,))["p50"]) / ordered.size
+    assert abs(rank - 0.5) <= 0.01
 
 
 def test_sketch_rank_error_within_one_percent():
     rng = np.random.default_rng(42)
     values = rng.lognormal(5, 1, 300_000)
-    state = DurationState()
-    for part in np.array_split(values, 7):  # partial states merged, as the engine does
-        piece = DurationState()
-        piece.add(part)
-        state = state.merged(piece)
+    state = state_of(np.array_split(values, 7))
+    assert state.sketch is not None
     ordered = np.sort(values)
     for q, got in state.quantiles((0.1, 0.5, 0.9, 0.99)).items():
         rank = np.searchsorted(ordered, got) / len(values)
