@@ -75,3 +75,11 @@ def test_a_reader_that_leaves_early_is_not_an_error():
         result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
         assert result.returncode == 0, (fmt, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_freed_memory_is_kept_where_glibc_allows():
+    import platform
+
+    from cxcli.cli import keep_freed_memory
+
+    assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")

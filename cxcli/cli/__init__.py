@@ -80,8 +80,27 @@ class _NoPandas:
         return None
 
 
+def keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse; False where there is no glibc `mallopt`.
+
+    By default glibc hands every freed block over 128 KiB back to the OS (munmap, heap trim), so
+    the ~1 MB numpy temporaries of each batch are page-faulted in again, batch after batch: up to
+    1.3 s of system time per 10M rows when the kernel is short of free pages (0.35 s with both
+    thresholds raised, same peak RSS; no difference when it is not). Freed blocks stay in the
+    heap for the next batch."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, TypeError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 64 << 20))
+
+
 def main() -> None:
     """Console entry point."""
     if not os.environ.get("CX_ALLOW_PANDAS") and "pandas" not in sys.modules:
         sys.meta_path.insert(0, _NoPandas())
+    keep_freed_memory()
     app()
