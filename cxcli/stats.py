@@ -19,10 +19,27 @@ def two_sided_p_normal(z: float) -> float:
     return 2.0 * (1.0 - _NORMAL.cdf(abs(z)))
 
 
-def t_critical(confidence: float, df: float) -> float:
-    from scipy.special import stdtrit  # lazy: scipy costs ~0.5 s to import
+T_SERIES_MIN_DF = 1000  # from here the series below equals scipy's quantile to 1e-13
 
-    return float(stdtrit(df, 0.5 + confidence / 2))
+
+def t_critical(confidence: float, df: float) -> float:
+    """The two-sided Student t critical value. For df ≥ 1000 (every mean over a large file)
+    it is the Cornish-Fisher series in 1/df (Abramowitz & Stegun 26.7.5), within 1e-13 of
+    scipy (tested), which then need not be imported: scipy costs 0.2-0.5 s to import."""
+    p = 0.5 + confidence / 2
+    if df < T_SERIES_MIN_DF:
+        from scipy.special import stdtrit
+
+        return float(stdtrit(df, p))
+    z = _NORMAL.inv_cdf(p)
+    z2 = z * z
+    terms = (
+        (z2 + 1) * z / 4,
+        ((5 * z2 + 16) * z2 + 3) * z / 96,
+        (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384,
+        ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160,
+    )
+    return z + sum(term / df**power for power, term in enumerate(terms, start=1))
 
 
 def two_sided_p_t(t: float, df: float) -> float:
