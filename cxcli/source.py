@@ -8,14 +8,11 @@ import atexit
 import contextlib
 import csv
 import glob
-import hashlib
 import io
 import itertools
 import os
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +82,8 @@ class Input:
         """Record the file's sha256 (stdin has none: it cannot be read twice)."""
         if self.path == "-":
             return
+        import hashlib  # lazy, as tempfile below: ~10 ms of start-up together
+
         digest = hashlib.sha256()
         with open(self.read_path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -160,6 +159,9 @@ def spool(item: Input) -> Input:
     """Save stdin to a temporary file (removed at exit) so that it can be read twice."""
     if not item.is_stdin:
         return item
+    import shutil
+    import tempfile
+
     with tempfile.NamedTemporaryFile(prefix="cx-stdin-", delete=False) as handle:
         shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
     atexit.register(_remove, handle.name)
