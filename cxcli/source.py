@@ -164,14 +164,21 @@ def spool(item: Input) -> Input:
 
     with tempfile.NamedTemporaryFile(prefix="cx-stdin-", delete=False) as handle:
         shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
-    atexit.register(_remove, handle.name)
+    if not _SPOOLED:
+        atexit.register(remove_spooled)
+    _SPOOLED.append(handle.name)
     saved = _file_input(Path(handle.name), explicit=True)
     return Input("-", saved.format, None, compression=saved.compression, local=handle.name)
 
 
-def _remove(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+_SPOOLED: list[str] = []
+
+
+def remove_spooled() -> None:
+    """Remove the files `spool` saved stdin to (at exit, or earlier by the CLI)."""
+    while _SPOOLED:
+        with contextlib.suppress(OSError):
+            os.unlink(_SPOOLED.pop())
 
 
 class _Replay(io.RawIOBase):

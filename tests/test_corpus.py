@@ -6,6 +6,7 @@ Small cases are files in tests/corpus/; large or binary ones are built here."""
 from __future__ import annotations
 
 import gzip
+import json
 import re
 import subprocess
 import sys
@@ -241,6 +242,18 @@ def test_stdin_closed_early():
             check=False,
         )
         assert result.returncode in (0, 2) and b"Traceback" not in result.stderr
+
+
+def test_exit_never_races_pyarrow_threads(tmp_path):
+    """A header-only file used to abort one run in four at interpreter exit (exit 134:
+    pyarrow disposing of the reader on its own thread, apache/arrow#34314)."""
+    path = tmp_path / "header.csv"
+    path.write_bytes(b"nps_score")
+    command = [sys.executable, "-m", "cxcli", "nps", str(path), "-q", "-f", "json"]
+    for _ in range(8):  # one at a time: in parallel the race hid (3 × 8 runs), alone 11 of 30
+        run = subprocess.run(command, capture_output=True, check=False)
+        assert run.returncode == 0 and b"terminate" not in run.stderr
+        assert json.loads(run.stdout)["n"] == 0
 
 
 def test_errors_quote_values_briefly(cx, tmp_path):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -98,9 +99,42 @@ def keep_freed_memory() -> bool:
     return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 64 << 20))
 
 
-def main() -> None:
-    """Console entry point."""
+def block_pandas() -> None:
+    """Keep pandas out of this process (unless CX_ALLOW_PANDAS is set): see _NoPandas."""
     if not os.environ.get("CX_ALLOW_PANDAS") and "pandas" not in sys.modules:
         sys.meta_path.insert(0, _NoPandas())
+
+
+def main() -> None:
+    """Console entry point."""
+    block_pandas()
     keep_freed_memory()
-    app()
+    try:
+        app()
+    except SystemExit as exc:
+        leave(exc.code)
+    leave(0)
+
+
+def leave(code: object) -> NoReturn:
+    """Flush the output, remove stdin spools, and exit without finalizing the interpreter.
+
+    pyarrow may still be disposing of a finished CSV reader on one of its own threads; when
+    the interpreter is being finalized at that moment, the process aborts ("terminate called
+    without an active exception", exit 134; apache/arrow#34314) — `cx nps` on a header-only
+    file did so in one run in four. Nothing of cx's is left to finalize: files are written
+    and closed before this, and the history lock goes with the process."""
+    from ..source import remove_spooled
+
+    remove_spooled()
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message")
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # the reader went away (`cx … | head`)
+            stream.flush()
+    os._exit(status)
