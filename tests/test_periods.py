@@ -57,3 +57,17 @@ def test_relative_and_absolute_dates():
     assert parse_date("2025-01-01T02:00:00+02:00", "--since") == parse_date("2025-01-01", "x")
     with pytest.raises(UsageError, match="--since 'last week' is not a date"):
         parse_date("last week", "--since")
+
+
+@pytest.mark.parametrize("span_days", [0, 31, 400, 300_000])  # table lookup, then calendar
+def test_month_quarter_year_codes_equal_the_calendar(span_days):
+    """Codes from the table of the days present equal numpy's calendar, before 1970 too."""
+    rng = np.random.default_rng(span_days)
+    day_us = 86_400_000_000
+    epoch_us = rng.integers(-span_days, span_days + 1, 50_000) * day_us - 20_000 * day_us
+    epoch_us += rng.integers(0, day_us, epoch_us.size)
+    months = (epoch_us // day_us).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    assert (period_codes(epoch_us, Period.MONTH) == months).all()
+    assert (period_codes(epoch_us, Period.QUARTER) == months // 3).all()
+    assert (period_codes(epoch_us, Period.YEAR) == months // 12).all()
+    assert period_codes(epoch_us[:0], Period.MONTH).size == 0
