@@ -139,7 +139,61 @@ def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Pars
         return Parsed(values, missing, ~missing & ((values < low) | (values > high)))
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return _integral(parse_numbers(arr), low, high)
-    few = _by_dictionary(arr, lambda distinct: parse_integers(distinct, low, high))
+    if high - low <= SPELLED_SCALE:
+        return _spelled_integers(arr, low, high)
+    return _text_integers(arr, low, high)
+
+
+SPELLED_SCALE = 100  # scales this short are parsed through a table of the texts seen
+SPELLINGS_LIMIT = 1024  # texts per scale; a column with more takes the general path
+
+
+@dataclass(frozen=True)
+class _Spellings:
+    """Texts already parsed for a short scale — its own ("0" … "10") and any other text seen
+    in this process (" 9", "NA", "ten" …) — each with its value and kind (1 missing, 2
+    invalid). Replaced whole, never changed, so threads may share it."""
+
+    texts: pa.Array
+    values: np.ndarray
+    kinds: np.ndarray
+
+    def learn(self, texts: pa.Array, parsed: Parsed) -> _Spellings:
+        kinds = parsed.missing.astype(np.uint8) | (parsed.invalid.astype(np.uint8) << 1)
+        return _Spellings(
+            pa.concat_arrays([self.texts, texts.cast(pa.string())]),
+            np.concatenate([self.values, parsed.values]),
+            np.concatenate([self.kinds, kinds]),
+        )
+
+
+_SPELLINGS: dict[tuple[int, int], _Spellings] = {}
+
+
+def _spelled_integers(arr: pa.Array, low: int, high: int) -> Parsed:
+    """A score column: every cell is looked up among the texts already parsed for the scale,
+    in one hash pass (half the cost of a dictionary encoding); only texts never seen before
+    are parsed, once per process."""
+    known = _SPELLINGS.get((low, high))
+    if known is None:
+        scale = np.arange(low, high + 1, dtype=np.int64)
+        texts = pa.array([str(v) for v in scale.tolist()], pa.string())
+        known = _Spellings(texts, scale, np.zeros(scale.size, dtype=np.uint8))
+    null = _null_mask(arr)  # an empty CSV cell
+    position = _np(pc.index_in(arr, value_set=known.texts).fill_null(-1))
+    unseen = np.flatnonzero((position < 0) & ~null)
+    if unseen.size:
+        texts = pc.unique(arr.take(pa.array(unseen)))
+        if len(known.texts) + len(texts) > SPELLINGS_LIMIT:
+            return _text_integers(arr, low, high)
+        known = _SPELLINGS[(low, high)] = known.learn(texts, _text_integers(texts, low, high))
+        position = _np(pc.index_in(arr, value_set=known.texts).fill_null(-1))
+    kinds = np.where(null, np.uint8(1), known.kinds[position])
+    return Parsed(known.values[position], (kinds & 1).astype(bool), kinds >= 2)
+
+
+def _text_integers(arr: pa.Array, low: int, high: int) -> Parsed:
+    few = _by_dictionary(arr, lambda distinct: _text_integers(distinct, low, high))
     if few is not None:
         return few
     # Text: plain ASCII digit strings (nearly every cell of a CSV score column) are cast in one

@@ -198,11 +198,40 @@ def test_low_cardinality_columns_parse_the_same_through_the_dictionary(
     assert values._by_dictionary(column, parse) is not None  # the fast path is taken
     fast = parse(column)
     monkeypatch.setattr(values, "DICTIONARY_MIN_ROWS", 10**9)  # every row parsed directly
-    slow = parse(column)
-    np.testing.assert_array_equal(fast.values, slow.values)
+    monkeypatch.setattr(values, "SPELLED_SCALE", -1)  # and no score table either
+    assert_same_parse(fast, parse(column))
+    assert fast.missing.sum() > 0 and fast.invalid.sum() > 0
+
+
+def assert_same_parse(fast: values.Parsed, slow: values.Parsed) -> None:
+    """Equal masks, and equal values wherever they mean something."""
     np.testing.assert_array_equal(fast.missing, slow.missing)
     np.testing.assert_array_equal(fast.invalid, slow.invalid)
-    assert fast.missing.sum() > 0 and fast.invalid.sum() > 0
+    np.testing.assert_array_equal(fast.values[fast.valid], slow.values[slow.valid])
+
+
+def test_score_texts_are_learned_once_and_bounded(monkeypatch):
+    monkeypatch.setattr(values, "_SPELLINGS", {})
+    column = pa.array(["9", "NA", " 7", None, "ten", "9.0", "10", "11"] * 5_000, pa.string())
+    first = values.parse_integers(column, 0, 10)
+    learned = values._SPELLINGS[(0, 10)]
+    assert len(learned.texts) == 11 + 5  # the scale, then each other text once
+    assert_same_parse(first, values.parse_integers(column, 0, 10))  # from the table alone
+    assert values._SPELLINGS[(0, 10)] is learned
+    assert status(first)[:8] == [V, M, V, M, BAD, V, V, BAD]
+    monkeypatch.setattr(values, "SPELLINGS_LIMIT", 12)  # too many texts: the general path
+    monkeypatch.setattr(values, "_SPELLINGS", {})
+    assert_same_parse(values.parse_integers(column, 0, 10), first)
+    assert (0, 10) not in values._SPELLINGS
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_score_table_takes_any_text_array(kind, monkeypatch):
+    monkeypatch.setattr(values, "_SPELLINGS", {})
+    column = pa.array(["x", "9", None, "10", "7.0"] * 20_000, kind).slice(1, 60_000)
+    parsed = values.parse_integers(column, 0, 10)
+    assert status(parsed)[:5] == [V, M, V, V, BAD]  # "9", None, "10", "7.0", "x"
+    assert parsed.values[[0, 2, 3]].tolist() == [9, 10, 7]
 
 
 @given(
@@ -222,12 +251,10 @@ def test_the_dictionary_path_equals_the_direct_parse_for_any_cells(cells):
     ]
     for parse in parsers:
         fast = parse(column)
-        direct = values.DICTIONARY_MIN_ROWS
+        direct, spelled = values.DICTIONARY_MIN_ROWS, values.SPELLED_SCALE
         try:
-            values.DICTIONARY_MIN_ROWS = 10**9
+            values.DICTIONARY_MIN_ROWS, values.SPELLED_SCALE = 10**9, -1
             slow = parse(column)
         finally:
-            values.DICTIONARY_MIN_ROWS = direct
-        np.testing.assert_array_equal(fast.values, slow.values)
-        np.testing.assert_array_equal(fast.missing, slow.missing)
-        np.testing.assert_array_equal(fast.invalid, slow.invalid)
+            values.DICTIONARY_MIN_ROWS, values.SPELLED_SCALE = direct, spelled
+        assert_same_parse(fast, slow)
