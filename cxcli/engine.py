@@ -23,7 +23,7 @@ from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
 from .report import Quality, Report, Result
-from .source import BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
+from .source import CSV_BLOCK, BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
 from .values import Parsed, TimeSettings, parse_times
 from .where import Node, columns_of, evaluate, parse_where, rename
 from .windows import Window, default_window, explicit_window, split
@@ -482,7 +482,7 @@ def _sort_key(key: tuple) -> tuple:
     return tuple((part is None, "" if part is None else part) for part in key)
 
 
-BLOCK_SIZES = (1 << 20, 32 << 20, 512 << 20)  # CSV blocks tried when a field will not fit
+BLOCK_SIZES = (CSV_BLOCK, 32 << 20, 512 << 20)  # CSV blocks tried when a field will not fit
 COALESCE_ROWS = 131_072
 MAX_RANGES = 8  # byte ranges (threads) one CSV file is parsed in at most
 _LOCAL_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")

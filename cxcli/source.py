@@ -29,7 +29,7 @@ COMPRESSION_SUFFIXES = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd"}
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\x28\xb5\x2f\xfd": "zstd"}
 BATCH_ROWS = 65_536
 PARALLEL_MIN_BYTES = 32 << 20  # a CSV file this large is parsed in byte ranges, one per core
-CSV_BLOCK = 1 << 20
+CSV_BLOCK = 1 << 19  # 512 KiB: 1 MiB was 0.03 s faster on 10M rows but 35 MB heavier (read-ahead)
 _HEAD_LIMIT = 16 << 20
 
 
@@ -357,7 +357,7 @@ class Reader:
         try:
             yield from pcsv.open_csv(stream, *options)
         except pa.ArrowInvalid as exc:
-            raise _csv_error(self.item.path, str(exc)) from None
+            raise _csv_error(self.item.path, str(exc), self.settings.block_size) from None
         finally:
             stream.close()
 
@@ -405,7 +405,7 @@ class Reader:
                 self.item.rows += batch.num_rows
                 yield batch
         except pa.ArrowInvalid as exc:
-            raise _csv_error(self.item.path, str(exc)) from None
+            raise _csv_error(self.item.path, str(exc), self.settings.block_size) from None
         except (OSError, EOFError) as exc:
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
         if counted and stream.quotes % 2:
@@ -544,7 +544,7 @@ _ROW = re.compile(r"Row #(\d+): (.*)$", re.S)
 ENCODING_HINT = "give its encoding, e.g. --encoding latin-1 (or convert it to UTF-8)"
 
 
-def _csv_error(path: str, message: str, block: str = "1 MiB") -> InputError:
+def _csv_error(path: str, message: str, block_size: int) -> InputError:
     match = _ROW.search(message)
     if match and "UTF8" in message:
         row = int(match.group(1)) - 1
@@ -562,5 +562,6 @@ def _csv_error(path: str, message: str, block: str = "1 MiB") -> InputError:
             hint="fix the line, or give --skip-bad-lines to skip (and count) such lines",
         )
     if "straddling object" in message:
-        return BlockTooSmall(f"{path}: a field is larger than the {block} read block")
+        size = f"{block_size >> 20} MiB" if block_size >= 1 << 20 else f"{block_size >> 10} KiB"
+        return BlockTooSmall(f"{path}: a field is larger than the {size} read block")
     return InputError(f"{path}: cannot parse CSV: {message.strip()[:200]}")
