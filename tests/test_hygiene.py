@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -80,3 +81,29 @@ def test_freed_memory_is_kept_where_glibc_allows():
     from cxcli.cli import keep_freed_memory
 
     assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
+
+
+def test_help_imports_no_data_libraries():
+    """`cx --help` (through the console entry point, exit included) stays light."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cxcli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "Usage" in result.stdout and not imported & {"numpy", "pyarrow", "scipy", "pandas"}
+
+
+def test_stdin_read_twice_leaves_no_spool(tmp_path):
+    """A default window needs stdin twice (dates, then rows): it is spooled to a temporary
+    file, which is gone when cx exits (the exit skips interpreter finalization)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cxcli", "churn", "-", "-q", "-f", "json"],
+        input=(SAMPLE / "customers.csv").read_bytes(),
+        capture_output=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        check=False,
+    )
+    assert result.returncode == 0 and b'"kpi": "churn"' in result.stdout
+    assert list(tmp_path.iterdir()) == []

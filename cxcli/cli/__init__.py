@@ -124,9 +124,9 @@ def leave(code: object) -> NoReturn:
     without an active exception", exit 134; apache/arrow#34314) — `cx nps` on a header-only
     file did so in one run in four. Nothing of cx's is left to finalize: files are written
     and closed before this, and the history lock goes with the process."""
-    from ..source import remove_spooled
-
-    remove_spooled()
+    source = sys.modules.get("cxcli.source")  # not imported for --help: no spools to remove
+    if source is not None:
+        source.remove_spooled()
     if code is None:
         status = 0
     elif isinstance(code, int):
