@@ -272,9 +272,10 @@ class _Accumulator:
                 f"{item.path}: row {example['row']}, column {example['column']!r}: "
                 f"invalid value {shorten(example['value'])} (--strict)"
             )
-        values = {role: p.values[used] for role, p in parsed.items()}
-        self.state = self.kpi.update(self.state, values)
         n_missing, n_invalid = int(np.count_nonzero(missing)), int(bad.size)
+        all_used = n_missing + n_invalid == 0  # no copy through the mask
+        values = {role: p.values if all_used else p.values[used] for role, p in parsed.items()}
+        self.state = self.kpi.update(self.state, values)
         self.quality.add(n - n_missing - n_invalid, n_missing, n_invalid)
         invalid_roles = np.array(checks) if bad.size else None
         if bad.size and self.quality.room:

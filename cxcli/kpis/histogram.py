@@ -65,8 +65,8 @@ class ScoreKpi(Kpi["np.ndarray"]):
     def update(self, state: np.ndarray, values: Mapping[str, np.ndarray]) -> np.ndarray:
         import numpy as np
 
-        low, _ = self.bounds
-        return state + np.bincount(values["score"] - low, minlength=len(state))
+        low, high = self.bounds  # used scores are in [low, high]: count from 0, drop below low
+        return state + np.bincount(values["score"], minlength=high + 1)[low:]
 
     def update_groups(
         self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
