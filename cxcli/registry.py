@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from .kpi import Kpi
 
 _KPIS: dict[str, type[Kpi]] = {}
@@ -15,8 +17,15 @@ def register(cls: type[Kpi]) -> type[Kpi]:
     return cls
 
 
-def all_kpis() -> dict[str, type[Kpi]]:
-    """Every registered KPI by name, in registration order."""
-    from . import kpis  # noqa: F401  (registers the built-ins)
+def builtin_kpi(name: str) -> type[Kpi]:
+    """One built-in KPI, importing only its module (which registers it)."""
+    importlib.import_module(f"{__package__}.kpis.{name}")
+    return _KPIS[name]
 
-    return dict(_KPIS)
+
+def all_kpis() -> dict[str, type[Kpi]]:
+    """Every registered KPI by name: the built-ins in their order, then any other."""
+    from .kpis import BUILTIN
+
+    builtins = {name: builtin_kpi(name) for name in BUILTIN}
+    return builtins | {name: cls for name, cls in _KPIS.items() if name not in builtins}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -107,3 +108,29 @@ def test_stdin_read_twice_leaves_no_spool(tmp_path):
     )
     assert result.returncode == 0 and b'"kpi": "churn"' in result.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def kpi_modules_for(*args: str, env: dict | None = None) -> list[str]:
+    """KPI modules loaded once the CLI is set up for `cx <args>`."""
+    code = f"""
+import sys
+sys.argv = ["cx", *{list(args)!r}]
+import cxcli.cli
+print(sorted(m for m in sys.modules if m.startswith("cxcli.kpis.")))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    return ast.literal_eval(result.stdout)
+
+
+def test_a_kpi_command_imports_only_its_own_kpi():
+    assert kpi_modules_for("nps", "survey.csv") == ["cxcli.kpis.histogram", "cxcli.kpis.nps"]
+    assert "cxcli.kpis.mau" in kpi_modules_for("kpis")  # listing them all imports them all
+    assert "cxcli.kpis.mau" in kpi_modules_for("--help")
+    completing = kpi_modules_for("nps", env={"_CX_COMPLETE": "complete_bash"})
+    assert "cxcli.kpis.mau" in completing  # completion offers every command

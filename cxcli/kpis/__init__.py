@@ -1,32 +1,18 @@
-"""The built-in KPIs; importing this package registers them, in the order `cx --help` lists."""
-# isort: skip_file
+"""The built-in KPIs, one module each, named as its command. `registry.all_kpis` imports them
+all (in this order, the order `cx --help` lists); `cx nps …` imports only its own."""
 
-from . import nps
-from . import csat
-from . import ces
-from . import fcr
-from . import aht
-from . import art
-from . import churn
-from . import retention
-from . import clv
-from . import arpu
-from . import cac
-from . import mau
-from . import redemption
-
-__all__ = [
-    "aht",
-    "arpu",
-    "art",
-    "cac",
-    "ces",
-    "churn",
-    "clv",
-    "csat",
-    "fcr",
-    "mau",
+BUILTIN = (
     "nps",
-    "redemption",
+    "csat",
+    "ces",
+    "fcr",
+    "aht",
+    "art",
+    "churn",
     "retention",
-]
+    "clv",
+    "arpu",
+    "cac",
+    "mau",
+    "redemption",
+)
