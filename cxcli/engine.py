@@ -12,7 +12,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,8 +25,10 @@ from .periods import Period, parse_date, period_codes, period_label
 from .report import Quality, Report, Result
 from .source import CSV_BLOCK, BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
 from .values import Parsed, TimeSettings, parse_times
-from .where import Node, columns_of, evaluate, parse_where, rename
 from .windows import Window, default_window, explicit_window, split
+
+if TYPE_CHECKING:  # --where is parsed only when given (its module costs ~6 ms to import)
+    from .where import Node
 
 GROUP_EXAMPLES = 3
 
@@ -114,6 +116,8 @@ class Plan:
         if self.time:
             names.append(self.time)
         if self.where is not None:
+            from .where import columns_of
+
             names.extend(columns_of(self.where))
         return list(dict.fromkeys(names))
 
@@ -165,6 +169,8 @@ def plan_columns(
     by = tuple(find_column(b, header, source=source, option="--by") for b in query.by)
     node = None
     if query.where:
+        from .where import columns_of, parse_where, rename
+
         node = parse_where(query.where)
         names = {
             name: find_column(name, header, source=source, option="--where")
@@ -228,6 +234,8 @@ class _Accumulator:
         times: Parsed | None = None
         keep: np.ndarray | None = None
         if self.plan.where is not None:
+            from .where import evaluate
+
             keep = evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
             column, settings = self.plan.time, self.query.time_settings
