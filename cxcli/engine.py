@@ -832,7 +832,7 @@ def _scan_ranges(
 
 
 def _coalesce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Batches of about COALESCE_ROWS rows: a CSV block gives ~20k, and each batch costs a
+    """Batches of about COALESCE_ROWS rows: a CSV block gives ~10k, and each batch costs a
     fixed number of compute calls, so fewer, larger batches are faster (the copy is cheap: only
     the columns a KPI reads)."""
     pending: list[pa.RecordBatch] = []
