@@ -5,7 +5,8 @@
 
 Jobs: NPS on CSV and Parquet, NPS by region and month, mean handle time (AHT, clock text) and
 mean resolution time (ART). Data is generated once (deterministic) into bench_data/
-(git-ignored). Every tool runs as its own process; the table gives medians of wall time, CPU
+(git-ignored). Every tool runs as its own process, the tools taking turns run after run (a shared
+machine drifts between faster and slower spells); the table gives medians of wall time, CPU
 time and peak RSS, and the ratio to DuckDB. The values every tool prints (per group) must agree
 to 1e-6, or the run fails. Then cx alone: `cx report` with 5 KPIs over the survey file against
 the slowest of the 5 run one by one, peak RSS of each row KPI at --rows against a tenth of it
@@ -254,9 +255,22 @@ ROW_KPIS = {  # KPIs whose state does not grow with rows: peak RSS must stay fla
 }
 
 
+def interleaved(argvs: dict[str, list[str]], runs: int) -> dict[str, list[tuple]]:
+    """Every command `runs` times, taking turns, so that a shared machine's drift between
+    slower and faster spells weighs on all of them alike; `measure` results per name."""
+    timed: dict[str, list[tuple]] = {name: [] for name in argvs}
+    for _ in range(runs):
+        for name, argv in argvs.items():
+            timed[name].append(measure(argv))
+    return timed
+
+
 def median_run(argv: list[str], runs: int) -> tuple[float, float, str]:
     """(median wall s, median peak RSS MB, stdout of the first run)."""
-    results = [measure(argv) for _ in range(runs)]
+    return medians(interleaved({"": argv}, runs)[""])
+
+
+def medians(results: list[tuple]) -> tuple[float, float, str]:
     return (
         statistics.median(r[0] for r in results),
         statistics.median(r[2] for r in results),
@@ -269,14 +283,15 @@ def report_job(folder: Path, runs: int) -> dict:
     survey = folder / "survey.csv"
     config = folder / "bench-report.toml"
     config.write_text(REPORT.format(survey=survey))
-    singles = []
-    for argv in REPORT_SINGLES:
-        wall, _, out = median_run([CX, argv[0], str(survey), *argv[1:], "-q", "-f", "json"], runs)
-        singles.append((wall, json.loads(out)["value"]))
     out_dir = folder / "bench-report"
-    wall, rss, _ = median_run(
-        [CX, "report", "-c", str(config), "-o", str(out_dir), "-q", "-f", "json"], runs
-    )
+    commands = {
+        str(i): [CX, argv[0], str(survey), *argv[1:], "-q", "-f", "json"]
+        for i, argv in enumerate(REPORT_SINGLES)
+    }
+    commands["report"] = [CX, "report", "-c", str(config), "-o", str(out_dir), "-q", "-f", "json"]
+    timed = {name: medians(results) for name, results in interleaved(commands, runs).items()}
+    singles = [(timed[str(i)][0], json.loads(timed[str(i)][2])["value"]) for i in range(5)]
+    wall, rss, _ = timed["report"]
     data = json.loads((out_dir / "report.json").read_text())
     got = [k["value"] for k in data["kpis"]]
     if not agree(dict(enumerate(got)), dict(enumerate(v for _, v in singles))):
@@ -332,8 +347,10 @@ def main() -> None:
     results = []
     for job, argvs in jobs(folder / "survey.csv", folder / "tickets.csv"):
         values = {}
-        for tool in [t for t in args.tools.split(",") if t in argvs]:
-            runs = [measure(argvs[tool]) for _ in range(args.runs)]
+        tools = [t for t in args.tools.split(",") if t in argvs]
+        timed = interleaved({tool: argvs[tool] for tool in tools}, args.runs)
+        for tool in tools:
+            runs = timed[tool]
             values[tool] = values_of(tool, runs[0][3])
             results.append(
                 {
