@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import Job, Source, make_query
+from .engine import Job, Query, Source, make_query
 from .errors import CxError, UsageError
 from .kpi import Kpi, option_fields, option_type
 from .periods import Period
@@ -345,7 +345,7 @@ class _Reader:
             raise fail(
                 'baseline must be a number or "previous" (the last run in history)', "baseline"
             )
-        label = raw.get("label") or cls.title
+        label = raw.get("label") or _default_label(cls.title, query)
         return Entry(
             id=raw.get("key") or _slug(raw.get("label") or name),
             label=label,
@@ -476,6 +476,12 @@ def _blame(message: str, raw: Mapping[str, Any]) -> str | None:
         if key in raw:
             return key
     return None
+
+
+def _default_label(title: str, query: Query) -> str:
+    """`Customer Effort Score by Channel`: the KPI's title and the segments it is split by, so
+    that two entries of one KPI read apart (a period is the trend, not named)."""
+    return f"{title} by {', '.join(query.by)}" if query.by else title
 
 
 def _slug(text: str) -> str:

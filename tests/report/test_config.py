@@ -164,3 +164,20 @@ def test_the_readme_example_config_is_valid(tmp_path):
     assert [e.id for e in config.entries] == ["nps", "nps_goal", "art"]
     assert config.sources["tickets"].encoding == "latin-1"
     assert config.index.ranges == {"art": (172800.0, 28800.0)}
+
+
+def test_entries_of_one_kpi_read_apart_by_default(tmp_path):
+    path = tmp_path / "cx.toml"
+    path.write_text(
+        '[inputs]\nsurveys = "s.csv"\n\n'
+        '[[kpi]]\nkpi = "nps"\ninput = "surveys"\n\n'
+        '[[kpi]]\nkpi = "nps"\nkey = "nps_split"\ninput = "surveys"\nby = ["Region", "Channel"]\n'
+        'period = "month"\n\n'
+        '[[kpi]]\nkpi = "ces"\ninput = "surveys"\nby = "Channel"\nlabel = "Effort"\n'
+    )
+    labels = [entry.label for entry in load_config(path).entries]
+    assert labels == [
+        "Net Promoter Score",
+        "Net Promoter Score by Region, Channel",
+        "Effort",
+    ]
