@@ -137,7 +137,7 @@ def leave(code: object) -> NoReturn:
     pyarrow may still be disposing of a finished CSV reader on one of its own threads; when
     the interpreter is being finalized at that moment, the process aborts ("terminate called
     without an active exception", exit 134; apache/arrow#34314) — `cx nps` on a header-only
-    file did so in one run in four. Nothing of cx's is left to finalize: files are written
+    file did so about one run in three. Nothing of cx's is left to finalize: files are written
     and closed before this, and the history lock goes with the process."""
     source = sys.modules.get("cxcli.source")  # not imported for --help: no spools to remove
     if source is not None:
