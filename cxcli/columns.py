@@ -1,10 +1,12 @@
-"""Finding columns: a role named on the command line, or found by its default name and aliases
-(case-, space-, dash- and underscore-insensitive)."""
+"""Finding columns: a role named on the command line (by column name or, in a survey export,
+by its question text), or found by its default name and aliases (case-, space-, dash- and
+underscore-insensitive; `properties.time` also matches `time`), or by the wording of its
+survey question."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .errors import ColumnNotFound, InputError
 from .kpi import Role
@@ -14,37 +16,69 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
-def find_column(wanted: str, available: Sequence[str], *, source: str, option: str) -> str:
-    """A column named by the user: the exact name, else the one name equal after normalising."""
+def find_column(
+    wanted: str,
+    available: Sequence[str],
+    *,
+    source: str,
+    option: str,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """A column named by the user: the exact name or question text, else the one name (or
+    question) equal after normalising."""
     if wanted in available:
         return wanted
-    matches = [c for c in available if normalise(c) == normalise(wanted)]
-    if len(matches) == 1:
-        return matches[0]
+    labels = labels or {}
+    norm = normalise(wanted)
+    tries = (
+        lambda c: labels.get(c) == wanted,
+        lambda c: normalise(c) == norm,
+        lambda c: c in labels and normalise(labels[c]) == norm,
+    )
+    for fits in tries:
+        matches = [c for c in available if fits(c)]
+        if len(matches) == 1:
+            return matches[0]
     raise ColumnNotFound.for_role(
         source=source, role=option.lstrip("-"), wanted=wanted, available=available
     )
 
 
 def detect_column(
-    role: Role, available: Sequence[str], *, source: str, aliases: Sequence[str] | None = None
+    role: Role,
+    available: Sequence[str],
+    *,
+    source: str,
+    aliases: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> str | None:
-    """The column for a role nobody named: its default name, else the single alias match.
+    """The column for a role nobody named: its default name, else the single alias match
+    (on the whole name, then on the last part of a dotted one), else for a survey question
+    the column a sibling marks or the one question whose wording fits.
 
-    Returns None when nothing matches and the role is optional.
-    """
-    by_norm: dict[str, list[str]] = {}
-    for column in available:
-        by_norm.setdefault(normalise(column), []).append(column)
+    Returns None when nothing matches and the role is optional."""
     names = [role.default, *(aliases if aliases is not None else role.aliases)]
-    for candidates in ([role.default], names):
-        found = [c for alias in candidates for c in by_norm.get(normalise(alias), [])]
-        check_duplicates(available, found, source)
-        found = list(dict.fromkeys(found))
+    found: list[str] = []
+    for part in (lambda c: c, lambda c: c.rsplit(".", 1)[-1] if "." in c else None):
+        by_norm: dict[str, list[str]] = {}
+        for column in available:
+            key = part(column)
+            if key is not None:
+                by_norm.setdefault(normalise(key), []).append(column)
+        for candidates in ([role.default], names):
+            found = list(
+                dict.fromkeys(c for alias in candidates for c in by_norm.get(normalise(alias), []))
+            )
+            if len(found) == 1:
+                return found[0]
+        if found:
+            break
+    if not found:
+        found = by_question(role, available, labels or {})
         if len(found) == 1:
             return found[0]
     if len(found) > 1:
-        listed = ", ".join(repr(c) for c in found)
+        listed = ", ".join(_shown(c, labels) for c in found)
         raise InputError(
             f"{source}: several columns could be {role.option}: {listed}",
             hint=f"choose one with {role.option} COLUMN",
@@ -54,11 +88,39 @@ def detect_column(
     raise ColumnNotFound.for_role(source=source, role=role.name, wanted=None, available=available)
 
 
-def check_duplicates(columns: Sequence[str], used: Sequence[str], source: str) -> None:
-    """A column the run reads must not appear twice in the header."""
+def by_question(role: Role, available: Sequence[str], labels: Mapping[str, str]) -> list[str]:
+    """Columns a sibling marks as the role's (`Q5` beside `Q5_NPS_GROUP`), else those whose
+    question text (or, where a column has none, its name) fits the role's wording."""
+    if role.sibling:
+        suffix = role.sibling.lower()
+        marked = [c for c in available if any(o.lower() == c.lower() + suffix for o in available)]
+        if marked:
+            return marked
+    if not role.wording:
+        return []
+    pattern = re.compile(role.wording, re.IGNORECASE)
+    suffix = (role.sibling or "\0").lower()
+    return [
+        c
+        for c in available
+        if pattern.search(labels.get(c) or c) and not c.lower().endswith(suffix)
+    ]
+
+
+def _shown(column: str, labels: Mapping[str, str] | None) -> str:
+    label = (labels or {}).get(column)
+    return repr(column) if not label or label == column else f"{column!r} ({label!r})"
+
+
+def check_duplicates(renamed: Mapping[str, str], used: Sequence[str], source: str) -> None:
+    """A name the header repeats cannot say which of its columns to read (`renamed` maps the
+    names cx gave the repeats to the repeated name); the names cx gave can."""
     for name in used:
-        if columns.count(name) > 1:
+        others = [new for new, old in renamed.items() if old == name]
+        if others:
+            listed = ", ".join(repr(n) for n in [name, *others])
             raise InputError(
-                f"{source}: the header has {columns.count(name)} columns named {name!r}",
-                hint="rename the duplicates so each column has its own name",
+                f"{source}: the header has {len(others) + 1} columns named {name!r} (read as "
+                f"{listed})",
+                hint=f"name the one to use, e.g. {others[0]!r}, or rename them in the file",
             )

@@ -4,6 +4,7 @@ every mistake is reported with the file, the line and the key, and what is allow
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import os
@@ -28,7 +29,13 @@ REPORT_KEYS = {
     "history": str,
     "confidence": float,
 }
-INPUT_KEYS = {"path": (str, list), "encoding": str, "skip_bad_lines": bool}
+INPUT_KEYS = {
+    "path": (str, list),
+    "encoding": str,
+    "skip_bad_lines": bool,
+    "sheet": (str, int),
+    "header_rows": int,
+}
 # Keys every [[kpi]] entry may have besides its roles and options.
 ENTRY_KEYS = {
     "kpi": str,
@@ -194,11 +201,12 @@ class _Reader:
 
     # -- the config ----------------------------------------------------------------------------
     def config(self, data: dict[str, Any]) -> Config:
-        top = {"report": dict, "inputs": dict, "kpi": list, "index": dict}
+        top = {"report": dict, "inputs": dict, "kpi": list, "index": dict, "labels": dict}
         for key in data:
             if key not in top:
                 raise self.error(
-                    f"unknown table {key!r}; allowed: [report], [inputs], [[kpi]], [index]",
+                    f"unknown table {key!r}; allowed: [report], [inputs], [[kpi]], [index], "
+                    "[labels]",
                     None,
                     key,
                 )
@@ -209,6 +217,7 @@ class _Reader:
         if not kpis or not isinstance(kpis, list):
             raise ConfigError(f"{self.path}: the config has no [[kpi]] entries")
         confidence = report.get("confidence")
+        self.labels = self.label_table(data["labels"], "[labels]") if "labels" in data else None
         entries = [self.entry(i, raw, sources, confidence) for i, raw in enumerate(kpis)]
         seen: dict[str, int] = {}
         for i, entry in enumerate(entries):
@@ -266,7 +275,14 @@ class _Reader:
             if "-" in paths:
                 raise self.error(f"{where}: a report reads files, not stdin", "inputs", name)
             specs = tuple(str(self.resolve(p)) for p in paths)
-            out[name] = Source(specs, value.get("encoding"), value.get("skip_bad_lines", False))
+            sheet = value.get("sheet")
+            out[name] = Source(
+                specs,
+                value.get("encoding"),
+                value.get("skip_bad_lines", False),
+                None if sheet is None else str(sheet),
+                value.get("header_rows"),
+            )
         return out
 
     def entry(
@@ -292,8 +308,10 @@ class _Reader:
         where = f"[[kpi]] #{index + 1} ({name})"
         options = {f.name: option_type(f) for f in option_fields(cls)}
         allowed: dict[str, Any] = {**ENTRY_KEYS, **(WINDOW_KEYS if cls.windowed else ROW_KEYS)}
-        allowed.update({role.name: str for role in cls.roles})
+        allowed.update({name: str for role in cls.roles for name in (role.name, *role.former)})
         allowed.update({n: _toml_kind(t) for n, t in options.items()})
+        if "labels" in options:
+            allowed["labels"] = (str, dict)  # LABEL=NUMBER text, or a table
         if cls.inputs:
             del allowed["input"]
             allowed.update({n: str for n in cls.inputs})
@@ -333,10 +351,19 @@ class _Reader:
             values["by"] = [values["by"]]
         if confidence is not None and "confidence" not in values:
             values["confidence"] = confidence
+        chosen = {k: _coerce(raw[k], options[k]) for k in options if k in raw}
+        if isinstance(chosen.get("labels"), dict):
+            chosen["labels"] = self.label_text(raw["labels"], f"{where}: labels", index)
+        if self.labels is not None and "labels" in options:
+            chosen["label_sets"] = (self.labels,)
+        columns = {
+            role.name: raw.get(role.name) or next((raw[f] for f in role.former if f in raw), None)
+            for role in cls.roles
+        }
         try:
-            kpi = cls(**{k: _coerce(raw[k], options[k]) for k in options if k in raw})
+            kpi = cls(**chosen)
             kpi.check()
-            query = make_query(values, {role.name: raw.get(role.name) for role in cls.roles})
+            query = make_query(values, columns)
         except CxError as exc:
             raise fail(exc.message, _blame(exc.message, raw)) from None
         target = self.target(raw.get("target"), fail) if "target" in raw else None
@@ -358,6 +385,27 @@ class _Reader:
             benchmark=raw.get("benchmark"),
             line=self._table_line("kpi", index),
         )
+
+    def label_table(self, raw: dict[str, Any], where: str, index: int = 0) -> Any:
+        """A table of labels and their numbers ("" for no answer) as a label set."""
+        from .labels import parse_labels
+
+        for label, number in raw.items():
+            if not (_is(number, int) or number == ""):
+                raise self.error(
+                    f'{where}: {label!r} = {number!r}; give a whole number, or "" for no answer',
+                    "kpi" if where.startswith("[[kpi]]") else "labels",
+                    "labels" if where.startswith("[[kpi]]") else label,
+                    index,
+                )
+        try:
+            return dataclasses.replace(parse_labels(raw, where), name="cx.toml [labels]")
+        except CxError as exc:
+            raise self.error(exc.message, "labels") from None
+
+    def label_text(self, raw: dict[str, Any], where: str, index: int) -> str:
+        self.label_table(raw, where, index)  # checked here, with the line
+        return ",".join('"' + k.replace('"', '""') + f'"={v}' for k, v in raw.items())
 
     def target(self, raw: dict[str, Any], fail) -> Target:
         for key, value in raw.items():

@@ -7,6 +7,7 @@ inputs → batches (only the columns needed) → --where / --since / --until
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -22,12 +23,23 @@ from .columns import check_duplicates, detect_column, find_column
 from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
 from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
+from .readings import TIME_KEY
 from .report import Quality, Report, Result
-from .source import CSV_BLOCK, BlockTooSmall, Input, Reader, ReadSettings, resolve_inputs, spool
-from .values import Parsed, TimeSettings, parse_times
+from .source import (
+    CSV_BLOCK,
+    BlockTooSmall,
+    Input,
+    ReadSettings,
+    open_reader,
+    resolve_inputs,
+    spool,
+)
+from .times import TimeSettings, parse_times
+from .values import Parsed
 from .windows import Window, default_window, explicit_window, split
 
 if TYPE_CHECKING:  # --where is parsed only when given (its module costs ~6 ms to import)
+    from .formats import Reader
     from .where import Node
 
 GROUP_EXAMPLES = 3
@@ -54,6 +66,8 @@ class Query:
     baseline: Baseline | None = None  # --baseline: a number or a previous report
     encoding: str | None = None  # of CSV text (default UTF-8, or UTF-16 with a BOM)
     skip_bad_lines: bool = False  # skip (and count) malformed CSV lines instead of stopping
+    sheet: str | None = None  # of a workbook: a name or a number from 1 (default: the first)
+    header_rows: int | None = None  # records the header takes (default: one, or the layout's)
 
     def __post_init__(self) -> None:
         if self.top is not None and self.top < 1:
@@ -62,10 +76,6 @@ class Query:
             raise UsageError(f"--confidence {self.confidence} must be in [0.5, 1), e.g. 0.95")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise UsageError("--since must be before --until")
-
-    @property
-    def time_settings(self) -> TimeSettings:
-        return TimeSettings(self.time_format, self.tz)
 
     @property
     def needs_time(self) -> bool:
@@ -98,17 +108,20 @@ def make_query(
         baseline=baseline,
         encoding=get("encoding"),
         skip_bad_lines=bool(get("skip_bad_lines")),
+        sheet=None if get("sheet") is None else str(get("sheet")),
+        header_rows=get("header_rows"),
     )
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Columns resolved against the first input's header."""
+    """Columns resolved against the first input's header, and how its time columns read."""
 
     roles: dict[str, str]  # role -> column
     time: str | None
     by: tuple[str, ...]
     where: Node | None
+    times: TimeSettings = field(default_factory=TimeSettings)
 
     @property
     def columns(self) -> list[str]:
@@ -129,8 +142,15 @@ def plan_columns(
     source: str,
     notice: Callable[[str], None],
     roles_read: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Map roles (all, or those of one input), --time, --by and --where onto the header."""
+    """Map roles (all, or those of one input), --time, --by and --where onto the header;
+    `labels` holds the question text of survey columns (they may be named by it)."""
+    labels = labels or {}
+
+    def find(wanted: str, option: str) -> str:
+        return find_column(wanted, header, source=source, option=option, labels=labels)
+
     named: dict[str, str] = {}
     found: dict[str, str] = {}
     for role in kpi.roles:
@@ -138,9 +158,9 @@ def plan_columns(
             continue
         wanted = query.columns.get(role.name)
         if wanted:
-            named[role.name] = find_column(wanted, header, source=source, option=role.option)
+            named[role.name] = find(wanted, role.option)
             continue
-        column = detect_column(role, header, source=source)
+        column = detect_column(role, header, source=source, labels=labels)
         if column is not None:
             found[role.name] = column
     try:
@@ -152,10 +172,15 @@ def plan_columns(
         ) from None
     for role in kpi.roles:
         if role.name in roles and role.name not in named:
-            notice(f"using column {roles[role.name]!r} for {role.option}")
+            column = roles[role.name]
+            question = labels.get(column)
+            asked = (
+                f" (the question {_quoted(question)})" if question and question != column else ""
+            )
+            notice(f"using column {column!r} for {role.option}{asked}")
     time = None
     if query.time:
-        time = find_column(query.time, header, source=source, option="--time")
+        time = find(query.time, "--time")
     elif kpi.windowed:  # its own date roles place rows in windows
         pass
     elif query.needs_time and kpi.time_role in roles:
@@ -163,21 +188,21 @@ def plan_columns(
         notice(f"using column {time!r} for --time")
     elif query.needs_time:
         time_role = Role("time", "time", kpi.time_aliases)
-        found = detect_column(time_role, header, source=source)
-        time = found
-        notice(f"using column {found!r} for --time")
-    by = tuple(find_column(b, header, source=source, option="--by") for b in query.by)
+        time = detect_column(time_role, header, source=source)
+        notice(f"using column {time!r} for --time")
+    by = tuple(find(b, "--by") for b in query.by)
     node = None
     if query.where:
         from .where import columns_of, parse_where, rename
 
         node = parse_where(query.where)
-        names = {
-            name: find_column(name, header, source=source, option="--where")
-            for name in columns_of(node)
-        }
+        names = {name: find(name, "--where") for name in columns_of(node)}
         node = rename(node, names)
     return Plan(roles, time, by, node)
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 class _Accumulator:
@@ -238,11 +263,11 @@ class _Accumulator:
 
             keep = evaluate(self.plan.where, _columns(batch), n)
         if self.plan.time and self.query.needs_time:
-            column, settings = self.plan.time, self.query.time_settings
+            column, settings = self.plan.time, self.plan.times
             times = _once(
                 shared,
                 ("time", column, settings),
-                lambda: parse_times(batch.column(column), settings),
+                lambda: parse_times(batch.column(column), settings, TIME_KEY),
             )
             for bound, before in ((self.query.since, True), (self.query.until, False)):
                 if bound is not None:
@@ -260,7 +285,7 @@ class _Accumulator:
             n = batch.num_rows
             if n == 0:
                 return
-        roles, settings = self.plan.roles, self.query.time_settings
+        roles, settings = self.plan.roles, self.plan.times
         parsed = _once(
             shared if whole else None,  # a filtered batch is this accumulator's own
             ("parse", self.kpi, tuple(roles.items()), settings),
@@ -499,11 +524,13 @@ _LOCAL_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 
 @dataclass(frozen=True)
 class Source:
-    """One named input: its paths, globs or directories, and how its CSV text is read."""
+    """One named input: its paths, globs or directories, and how they are read."""
 
     specs: tuple[str, ...]
     encoding: str | None = None
     skip_bad_lines: bool = False
+    sheet: str | None = None
+    header_rows: int | None = None
 
 
 @dataclass
@@ -534,7 +561,9 @@ def run(
     query = query or Query()
     named = paths if isinstance(paths, Mapping) else {"": paths}
     sources = {
-        name: Source(tuple(specs), query.encoding, query.skip_bad_lines)
+        name: Source(
+            tuple(specs), query.encoding, query.skip_bad_lines, query.sheet, query.header_rows
+        )
         for name, specs in named.items()
     }
     job = Job(kpi, {name: name for name in named}, query, notice)
@@ -575,32 +604,31 @@ def _run_many(
     block: int,
 ) -> tuple[list[Report], dict[str, list[Input]]]:
     settings = {
-        name: ReadSettings(s.encoding, s.skip_bad_lines, block) for name, s in specs.items()
+        name: ReadSettings(s.encoding, s.skip_bad_lines, block, s.sheet, s.header_rows)
+        for name, s in specs.items()
     }
     sources = {name: resolve_inputs(s.specs) for name, s in specs.items()}
     dated = [j for j in jobs if j.kpi.windowed and j.query.window is None]
     for name, items in sources.items():  # stdin read twice: a date pass first
         if any(name in j.inputs.values() for j in dated) and any(i.is_stdin for i in items):
             sources[name] = [spool(i) for i in items]
-    readers: dict[int, Reader] = {}  # stdin: the reader that read the header reads the data
-    headers: dict[str, list[str]] = {}
+    readers: dict[int, Reader] = {}  # the reader that read the header reads the data
     for name, items in sources.items():
-        reader = Reader(items[0], settings[name])
-        if items[0].is_stdin:
-            readers[id(items[0])] = reader
-        headers[name] = list(reader.columns)
+        readers[id(items[0])] = open_reader(items[0], settings[name])
     plans = []
     for job in jobs:
-        try:
-            plans.append(_plan_job(job, sources, headers))
-        except CxError as exc:
-            if not job.label:
-                raise
-            raise type(exc)(f"{job.label}: {exc.message}", exc.hint) from None
+        with _named(job):
+            plans.append(_plan_job(job, sources, readers))
     kpis = [
         job.kpi.bind({r: c for p in plan.values() for r, c in p.roles.items()})
         for job, plan in zip(jobs, plans, strict=True)
     ]
+    samples: dict[tuple[str, tuple[str, ...]], pa.Table] = {}
+    for i, job in enumerate(jobs):
+        with _named(job):
+            kpis[i], plans[i] = _fit_job(
+                kpis[i], job, plans[i], sources, readers, settings, samples
+            )
     latest = _latest_dates(
         [(kpis[i], jobs[i], plans[i]) for i, job in enumerate(jobs) if job in dated],
         sources,
@@ -630,14 +658,38 @@ def _run_many(
     return reports, sources
 
 
-def _plan_job(job: Job, sources: Mapping[str, list[Input]], headers: Mapping[str, list[str]]):
+@contextlib.contextmanager
+def _named(job: Job) -> Iterator[None]:
+    """Errors of a job that runs beside others (cx report) start with its label."""
+    try:
+        yield
+    except CxError as exc:
+        if not job.label:
+            raise
+        raise type(exc)(f"{job.label}: {exc.message}", exc.hint) from None
+
+
+def _plan_job(job: Job, sources: Mapping[str, list[Input]], readers: Mapping[int, Reader]):
     """The columns of each of the job's inputs, with the KPI's segment role as --by."""
     kpi, query = job.kpi, job.query
     plans: dict[str, Plan] = {}
     for input_name, source in job.inputs.items():
         roles = kpi.inputs.get(input_name) if input_name else None
-        path = sources[source][0].path
-        plans[input_name] = plan_columns(kpi, query, headers[source], path, job.notice, roles)
+        first = sources[source][0]
+        reader = readers[id(first)]
+        try:
+            plans[input_name] = plan_columns(
+                kpi, query, reader.columns, first.path, job.notice, roles, reader.labels
+            )
+        except ColumnNotFound as exc:
+            sheets = getattr(reader, "sheets", ())
+            if len(sheets) < 2:
+                raise
+            listed = ", ".join(f"{i} {n!r}" for i, n in enumerate(sheets, start=1))
+            raise ColumnNotFound(
+                f"{exc.message} (in sheet {reader.sheet_name!r})",  # type: ignore[attr-defined]
+                hint=f"the workbook has the sheets {listed}: choose one with --sheet",
+            ) from None
     segment = kpi.segment_role
     if segment and not query.by:
         if all(segment in plan.roles for plan in plans.values()):
@@ -645,6 +697,65 @@ def _plan_job(job: Job, sources: Mapping[str, list[Input]], headers: Mapping[str
         elif any(segment in plan.roles for plan in plans.values()):
             job.notice(f"--{segment} is not in every input: results are not split by it")
     return plans
+
+
+def _fit_job(
+    kpi: Kpi,
+    job: Job,
+    plans: dict[str, Plan],
+    sources: Mapping[str, list[Input]],
+    readers: Mapping[int, Reader],
+    settings: Mapping[str, ReadSettings],
+    samples: dict[tuple[str, tuple[str, ...]], pa.Table],
+) -> tuple[Kpi, dict[str, Plan]]:
+    """The KPI fitted to a sample of each input's first rows, and how each input's time
+    columns read (see readings.py); samples are shared by the jobs reading the same columns."""
+    from .readings import fit
+
+    fitted = {}
+    for input_name, source in job.inputs.items():
+        plan, items = plans[input_name], sources[source]
+        key = (source, tuple(plan.columns))
+        if key not in samples:
+            samples[key] = readers[id(items[0])].sample(plan.columns)
+        table = samples[key]
+        by_role = {role: table.column(column) for role, column in plan.roles.items()}
+        time = plan.time if plan.time and job.query.needs_time else None
+        if time:
+            by_role[TIME_KEY] = table.column(time)
+        kpi, times = fit(
+            kpi,
+            by_role,
+            plan.roles,
+            fmt=job.query.time_format,
+            tz=job.query.tz,
+            time_column=time,
+            notice=job.notice,
+            source=items[0].path,
+            whole_column=lambda column, i=items, s=settings[source]: _day_order(i, column, s),
+        )
+        fitted[input_name] = replace(plan, times=times)
+    return kpi, fitted
+
+
+def _day_order(items: list[Input], column: str, settings: ReadSettings) -> str | None:
+    """Whether a column's `03/04/2025` dates are day or month first, from every value of it:
+    a pass over that column alone (stdin cannot be read twice: None)."""
+    from .times import MixedOrder, slashed_evidence
+
+    if any(item.is_stdin for item in items):
+        return None
+    day_first = month_first = None
+    for item in items:
+        for batch in open_reader(item, settings).batches([column]):
+            day, month = slashed_evidence(batch.column(column))
+            day_first, month_first = day_first or day, month_first or month
+        item.passes += 1
+        item.rows = item.skipped = 0  # counted again by the main pass
+        item.skipped_rows.clear()
+    if day_first and month_first:
+        raise MixedOrder(day_first, month_first)
+    return "dmy" if day_first else "mdy" if month_first else None
 
 
 def _finish(
@@ -661,6 +772,7 @@ def _finish(
     plan = next(iter(plans.values()))
     columns = {r: c for p in plans.values() for r, c in p.roles.items()}
     params: dict[str, Any] = {role.name: columns.get(role.name) for role in kpi.roles}
+    params.update({old: columns.get(role.name) for role in kpi.roles for old in role.former})
     params.update(kpi.params())
     params.update(
         {
@@ -763,14 +875,14 @@ def _scan(
     needed = list(dict.fromkeys(c for acc in accs for c in acc.plan.columns))
     workers = os.cpu_count() or 1
     for item in items:
-        reader = readers.pop(id(item), None) or Reader(item, settings)
+        reader = readers.pop(id(item), None) or open_reader(item, settings)
         missing = [c for c in needed if c not in reader.columns]
         if missing:
             raise InputError(
                 f"{item.path}: column {missing[0]!r} is missing (found in {items[0].path})",
                 hint="every file of one input needs the same columns",
             )
-        check_duplicates(reader.columns, needed, item.path)
+        check_duplicates(reader.renamed, needed, item.path)
         item.passes += 1
         # Row numbers in --strict errors and skipped lines must be global: one stream then.
         exact_rows = any(acc.query.strict for acc in accs) or settings.skip_bad_lines
@@ -876,23 +988,25 @@ def _latest_dates(
     settings: Mapping[str, ReadSettings],
 ) -> dict[tuple[str, str], int]:
     """The latest date in each (source, column) that places a default window: one pass per
-    source over only those columns, shared by every windowed KPI that reads it."""
-    wanted: dict[str, list[str]] = {}
+    source over only those columns, shared by every windowed KPI that reads it, each column
+    read as the run reads it (its format, --time-format, --tz)."""
+    wanted: dict[str, dict[str, tuple[TimeSettings, str]]] = {}
     for kpi, job, plans in dated:
         for input_name, source in job.inputs.items():
-            roles = plans[input_name].roles
-            columns = [roles[r] for r in kpi.window_roles if r in roles]
-            wanted[source] = list(dict.fromkeys([*wanted.get(source, []), *columns]))
+            plan = plans[input_name]
+            for role in kpi.window_roles:
+                if role in plan.roles:
+                    wanted.setdefault(source, {}).setdefault(plan.roles[role], (plan.times, role))
     latest: dict[tuple[str, str], int] = {}
     for source, columns in wanted.items():
         for item in sources[source]:
-            reader = readers.pop(id(item), None) or Reader(item, settings[source])
+            reader = readers.pop(id(item), None) or open_reader(item, settings[source])
             item.passes += 1
-            for batch in reader.batches(columns):
-                for column in columns:
-                    times = parse_times(batch.column(column), None)
-                    if times.valid.any():
-                        top = int(times.values[times.valid].max())
+            for batch in reader.batches(list(columns)):
+                for column, (times, role) in columns.items():
+                    parsed = parse_times(batch.column(column), times, role)
+                    if parsed.valid.any():
+                        top = int(parsed.values[parsed.valid].max())
                         old = latest.get((source, column))
                         latest[(source, column)] = top if old is None else max(old, top)
             item.rows = item.skipped = 0  # counted again by the main pass

@@ -12,12 +12,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from .columns import normalise
+from .columns import by_question, normalise
 from .engine import Query, plan_columns
 from .errors import CxError
+from .formats import Reader
 from .registry import all_kpis
-from .source import Input, Reader, resolve_inputs
-from .values import parse_booleans, parse_numbers, parse_times
+from .source import Input, ReadSettings, open_reader, resolve_inputs
+from .times import MixedOrder, TimeFormat, TimeSettings, decide_format, parse_times
+from .values import parse_booleans, parse_numbers
 
 SAMPLE_ROWS = 10_000
 MATCH_SHARE = 0.95  # values that must parse for a column to be called numeric, a time …
@@ -26,10 +28,11 @@ MATCH_SHARE = 0.95  # values that must parse for a column to be called numeric, 
 @dataclass
 class ColumnInfo:
     name: str
-    type: str  # integer, number, boolean, timestamp, text (or the Parquet type)
+    type: str  # integer, number, boolean, timestamp, text (or the Parquet type), with detail
     missing: int
     examples: list[str]
     roles: list[str] = field(default_factory=list)  # "nps --score", …
+    label: str | None = None  # the survey question, where the export gives one
 
 
 @dataclass
@@ -50,11 +53,13 @@ class FileInfo:
     columns: list[ColumnInfo]
     usable: list[Usable]
     unusable: dict[str, str]  # kpi -> why not
+    layout: str | None = None  # a survey platform's header recognised
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "format": self.format,
+            "layout": self.layout,
             "rows_sampled": self.rows_sampled,
             "columns": [c.__dict__ for c in self.columns],
             "kpis": [u.__dict__ for u in self.usable],
@@ -62,22 +67,31 @@ class FileInfo:
         }
 
 
-def inspect_file(spec: str, rows: int = SAMPLE_ROWS) -> FileInfo:
+def inspect_file(
+    spec: str, rows: int = SAMPLE_ROWS, settings: ReadSettings | None = None
+) -> FileInfo:
     """Describe the first file `spec` resolves to, from its first `rows` rows."""
     item = resolve_inputs([spec])[0]
-    reader = Reader(item)
-    header = list(reader.columns)
+    reader = open_reader(item, settings)
+    header, labels = list(reader.columns), reader.labels
     sample = _sample(reader, header, rows)
-    columns = [_describe(name, sample.column(name)) for name in header]
+    columns = [_describe(name, sample.column(name), labels.get(name)) for name in header]
     by_norm = {normalise(c.name): c for c in columns}
     for name, cls in all_kpis().items():
         for role in cls.roles:
-            for alias in dict.fromkeys([role.default, *role.aliases]):
-                column = by_norm.get(normalise(alias))
+            matched = [
+                by_norm.get(normalise(a)) for a in dict.fromkeys([role.default, *role.aliases])
+            ]
+            if role.wording:
+                asked = by_question(role, header, labels)
+                matched += [c for c in columns if c.name in asked]
+            for column in matched:
                 if column is not None and f"{name} {role.option}" not in column.roles:
                     column.roles.append(f"{name} {role.option}")
-    usable, unusable = _usable(item, header)
-    return FileInfo(item.path, item.format, sample.num_rows, columns, usable, unusable)
+    usable, unusable = _usable(item, header, labels)
+    return FileInfo(
+        item.path, item.format, sample.num_rows, columns, usable, unusable, reader.layout
+    )
 
 
 def _sample(reader: Reader, header: Sequence[str], rows: int) -> pa.Table:
@@ -92,10 +106,10 @@ def _sample(reader: Reader, header: Sequence[str], rows: int) -> pa.Table:
     return pa.Table.from_batches(batches).slice(0, rows)
 
 
-def _describe(name: str, column: pa.ChunkedArray) -> ColumnInfo:
-    """The column's type (the Parquet type, or what ≥95% of a CSV column's values parse as)
-    and its missing values (null or blank text; for a numeric or time column also the
-    spellings cx reads as missing, like `N/A`)."""
+def _describe(name: str, column: pa.ChunkedArray, label: str | None = None) -> ColumnInfo:
+    """The column's type (the Parquet type, or what ≥95% of a text column's values parse as,
+    with the time format or answer labels found) and its missing values (null or blank text;
+    for a numeric or time column also the spellings cx reads as missing, like `N/A`)."""
     import numpy as np
     import pyarrow.compute as pc
 
@@ -108,18 +122,25 @@ def _describe(name: str, column: pa.ChunkedArray) -> ColumnInfo:
     kind, missing = (str(array.type), int(blank.sum())) if not is_text else ("text", None)
     present = int((~blank).sum())
     if is_text and present:
-        for label, parse in (
+        decision = _time_format(array)
+        for found, parse in (
             ("number", parse_numbers),
             ("boolean", parse_booleans),
-            ("timestamp", parse_times),
+            ("timestamp", lambda a: parse_times(a, TimeSettings(formats=(("t", decision),)), "t")),
         ):
             parsed = parse(array)
             given = int((~parsed.missing).sum())  # `N/A` is missing, not a failed number
             if given and int(parsed.valid.sum()) >= MATCH_SHARE * given:
-                kind, missing = label, int(parsed.missing.sum())
-                if label == "number" and (parsed.values[parsed.valid] % 1 == 0).all():
+                kind, missing = found, int(parsed.missing.sum())
+                if found == "number" and (parsed.values[parsed.valid] % 1 == 0).all():
                     kind = "integer"
+                    if decision.kind == "epoch":
+                        kind = f"integer (epoch {decision.unit}?)"
+                if found == "timestamp" and decision.kind != "iso":
+                    kind = f"timestamp ({decision.describe()})"
                 break
+        else:
+            kind = _labelled(array) or kind
     examples = []
     for value in array.drop_null().unique().to_pylist():
         text = str(value)
@@ -127,10 +148,32 @@ def _describe(name: str, column: pa.ChunkedArray) -> ColumnInfo:
             examples.append(text if len(text) <= 30 else text[:29] + "…")
         if len(examples) == 3:
             break
-    return ColumnInfo(name, kind, int(blank.sum()) if missing is None else missing, examples)
+    missing_count = int(blank.sum()) if missing is None else missing
+    return ColumnInfo(name, kind, missing_count, examples, label=label)
 
 
-def _usable(item: Input, header: list[str]) -> tuple[list[Usable], dict[str, str]]:
+def _time_format(array: pa.Array) -> TimeFormat:
+    try:
+        decision = decide_format(array)
+    except MixedOrder:
+        return TimeFormat()
+    return decision.format
+
+
+def _labelled(array: pa.Array) -> str | None:
+    """`text (5-point satisfaction labels)` for a column of verbal answers cx reads."""
+    from .labels import choose
+
+    for kpi in ("csat", "ces", "nps"):
+        found = choose(kpi, array)
+        if found is not None and found.name != "numbered":
+            return f"text ({found.name} labels)"
+    return None
+
+
+def _usable(
+    item: Input, header: list[str], labels: dict[str, str]
+) -> tuple[list[Usable], dict[str, str]]:
     """The KPIs whose columns are all found by alias, as `cx <kpi>` itself would find them."""
     usable, unusable = [], {}
     for name, cls in all_kpis().items():
@@ -138,7 +181,9 @@ def _usable(item: Input, header: list[str]) -> tuple[list[Usable], dict[str, str
         reasons = []
         for input_name, roles in inputs.items():
             try:
-                plan = plan_columns(cls(), Query(), header, item.path, lambda _: None, roles)
+                plan = plan_columns(
+                    cls(), Query(), header, item.path, lambda _: None, roles, labels
+                )
             except CxError as exc:
                 reasons.append(exc.message.split(": ", 1)[-1].split("; columns")[0])
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     import numpy as np
     import pyarrow as pa
 
-    from .values import Parsed, TimeSettings
+    from .times import TimeSettings
+    from .values import Parsed
     from .windows import Window
 
 S = TypeVar("S")
@@ -26,13 +27,26 @@ S = TypeVar("S")
 
 @dataclass(frozen=True)
 class Role:
-    """A logical input column: `--score LTR` names it, otherwise `default` or an alias is found."""
+    """A logical input column: `--score LTR` names it, otherwise `default` or an alias is found
+    (or, for a survey question, its `wording`: a regular expression on the question text).
+
+    `kind` says how its values are read: "time" columns get a time format decided from a
+    sample, "duration" columns a unit and a clock reading (`clock`: how two-field text such as
+    `02:51` reads when nothing else says: "mm:ss", or "" for no reading), "score" columns a
+    label set. `former` lists earlier names of its option, still accepted. `sibling`: a column
+    named like this role's column plus `sibling` marks it (Qualtrics' `Q5_NPS_GROUP` marks
+    `Q5` as the NPS question)."""
 
     name: str
     default: str
     aliases: tuple[str, ...] = ()
     help: str = ""
     required: bool = True
+    kind: str = "value"
+    wording: str | None = None
+    clock: str = ""
+    former: tuple[str, ...] = ()
+    sibling: str | None = None
 
     @property
     def option(self) -> str:
@@ -62,7 +76,7 @@ class Kpi(ABC, Generic[S]):
     name: ClassVar[str]
     title: ClassVar[str]
     roles: ClassVar[tuple[Role, ...]]
-    unit: ClassVar[str] = "score"  # "score", "percent" or "seconds": how tables show values
+    value_unit: ClassVar[str] = "score"  # "score", "percent", "seconds" …: how values show
     decimals: ClassVar[int] = 1  # decimals shown in tables (JSON keeps full precision)
     time_aliases: ClassVar[tuple[str, ...]] = ("timestamp", "date", "time", "created_at")
     time_role: ClassVar[str | None] = None  # a role whose column is the default --time
@@ -84,7 +98,7 @@ class Kpi(ABC, Generic[S]):
     def index_score(self, value: float) -> float | None:
         """The value on a 0–100 scale where 100 is best, for the CX index; None when the KPI
         has no natural scale (the report config then gives one). Percentages are their own."""
-        if self.unit != "percent":
+        if self.value_unit != "percent":
             return None
         return value if self.higher_is_better else 100 - value
 
@@ -105,6 +119,17 @@ class Kpi(ABC, Generic[S]):
         """This KPI for the roles chosen (a KPI whose formula depends on them returns a copy)."""
         return self
 
+    def fit(
+        self,
+        samples: Mapping[str, pa.Array],
+        columns: Mapping[str, str],
+        notice: Callable[[str], None],
+        source: str = "",
+    ) -> Kpi[S]:
+        """This KPI for what a sample of its role columns shows (by role; `columns` names them):
+        a KPI that reads labels or units from the data returns a copy that reads them."""
+        return self
+
     def view(self, state: S, index: int) -> Any:
         """What `finalize` and `compare` read: the state itself, or for a windowed KPI its
         summary over window `index` (0 the whole window, then the periods of a series)."""
@@ -119,7 +144,7 @@ class Kpi(ABC, Generic[S]):
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
         """Parse each role column present (keyed by role name) into values and missing/invalid
-        masks; `times` says how time text is read."""
+        masks; `times` says how each time column's text is read (`times.format_of(role)`)."""
 
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
         """(missing, invalid) per row; by default a row is invalid if any role is, else missing
@@ -172,9 +197,13 @@ class Kpi(ABC, Generic[S]):
     def compute(
         self, columns: Mapping[str, pa.Array | Sequence[Any]], confidence: float = 0.95
     ) -> Estimate:
-        """Parse, update and finalize in one go: the whole pipeline for in-memory columns."""
-        kpi = self.bind({k: k for k in columns})
-        parsed = kpi.parse({k: _as_array(v) for k, v in columns.items()})
+        """Parse, update and finalize in one go: the whole pipeline for in-memory columns (read
+        the way the engine reads them: formats decided from the columns themselves)."""
+        from .readings import fit
+
+        arrays = {k: _as_array(v) for k, v in columns.items()}
+        kpi, times = fit(self.bind({k: k for k in columns}), arrays, {k: k for k in arrays})
+        parsed = kpi.parse(arrays, times)
         missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
         state = kpi.update(kpi.init(), {k: p.values[used] for k, p in parsed.items()})

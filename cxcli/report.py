@@ -179,7 +179,7 @@ class Report:
             "kpi": self.kpi.name,
             "title": self.kpi.title,
             "definition": self.kpi.definition,
-            "unit": self.kpi.unit,
+            "unit": self.kpi.value_unit,
             "higher_is_better": self.kpi.higher_is_better,
             "value": overall["value"],
             "n": overall["n"],

@@ -175,7 +175,7 @@ def history_rows(combined: Combined) -> list[dict[str, Any]]:
                 "n": estimate.n,
                 "ci_low": estimate.ci[0] if estimate.ci else None,
                 "ci_high": estimate.ci[1] if estimate.ci else None,
-                "unit": outcome.entry.kpi.unit,
+                "unit": outcome.entry.kpi.value_unit,
                 "result": json.dumps(clean(result), default=str),
                 "generated_at": combined.generated_at,
             }

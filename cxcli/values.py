@@ -3,7 +3,6 @@ plus missing / invalid masks, vectorised. Nothing here raises on bad data: it is
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,28 +11,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 # Spellings that mean "no answer" in exports (exact match after trimming white space).
-MISSING_SPELLINGS = ("", "NA", "N/A", "n/a", "na", "NULL", "null", "None", "NaN", "nan", "-")
+# "#N/A" is a spreadsheet's "not available".
+MISSING_SPELLINGS = (
+    "",
+    "NA",
+    "N/A",
+    "n/a",
+    "na",
+    "NULL",
+    "null",
+    "None",
+    "NaN",
+    "nan",
+    "-",
+    "#N/A",
+)
 
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_ISO_TIME_RE = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?"
-    r"(Z|z|[+-][0-9]{2}:?[0-9]{2})?$"
-)
-_ZONE_RE = r"(Z|z|[+-][0-9]{2}:?[0-9]{2})$"
-
-
 TRUE_SPELLINGS = ("true", "yes", "y", "t", "1")
 FALSE_SPELLINGS = ("false", "no", "n", "f", "0")
-_CLOCK_RE = r"^[0-9]+:[0-9]{1,2}(:[0-9]{1,2})?(\.[0-9]+)?$"
-
-
-@dataclass(frozen=True)
-class TimeSettings:
-    """How time text is read: `fmt` strptime codes (else ISO 8601), `tz` for naive values."""
-
-    fmt: str | None = None
-    tz: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,138 +218,6 @@ def _integral(number: Parsed, low: int, high: int) -> Parsed:
     return Parsed(np.where(ok, number.values, 0).astype(np.int64), number.missing, invalid)
 
 
-def _epoch_us(arr: pa.Array) -> np.ndarray:
-    """A timestamp or date array as int64 microseconds since the epoch (UTC)."""
-    if pa.types.is_date(arr.type):
-        arr = pc.cast(arr, pa.timestamp("us"))
-    elif arr.type.tz is not None:
-        arr = arr.cast(pa.timestamp(arr.type.unit, tz="UTC")).cast(pa.timestamp(arr.type.unit))
-    return _np(pc.cast(pc.cast(arr, pa.timestamp("us")), pa.int64()).fill_null(0))
-
-
-def _cast_times(strings: pa.Array, nulls: np.ndarray) -> np.ndarray | None:
-    kinds = [pa.timestamp("us"), pa.timestamp("us", tz="UTC")]
-    first = np.flatnonzero(~nulls[:4096])
-    if first.size and _zone_suffix(strings[int(first[0])].as_py()):
-        kinds.reverse()  # a failed cast costs as much as a good one: try the likely kind first
-    for kind in kinds:
-        try:
-            return _epoch_us(pc.cast(strings, kind))
-        except pa.ArrowInvalid:
-            continue
-    return None
-
-
-def _zone_suffix(text: str) -> bool:
-    return text.endswith(("Z", "z")) or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":")
-
-
-def parse_times(arr: pa.Array | pa.ChunkedArray, settings: TimeSettings | None = None) -> Parsed:
-    """ISO 8601 dates and timestamps, with or without an offset, as int64 µs since the epoch (UTC).
-
-    Naive values are taken as UTC, or as local times in `settings.tz`. Text that is not an ISO
-    date or time is invalid; with `settings.fmt` (strptime codes such as `%d/%m/%Y %H:%M`), text
-    that does not match it is.
-    """
-    settings = settings or TimeSettings()
-    parsed = _parse_times(_plain(arr), settings.fmt)
-    if settings.tz is None or _is_zoned(arr):
-        return parsed
-    return _localise(arr, parsed, settings.tz)
-
-
-def _is_zoned(arr: pa.Array | pa.ChunkedArray) -> bool:
-    return pa.types.is_timestamp(arr.type) and arr.type.tz is not None
-
-
-def _localise(arr: pa.Array | pa.ChunkedArray, parsed: Parsed, tz: str) -> Parsed:
-    """Re-read naive times as wall-clock times in `tz` (text with an offset keeps it)."""
-    arr = _plain(arr)
-    naive = np.ones(len(parsed.values), dtype=bool)
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        zoned = pc.match_substring_regex(pc.utf8_trim_whitespace(arr), _ZONE_RE).fill_null(False)
-        naive = ~_np(zoned)
-    stamps = pa.array(parsed.values, pa.timestamp("us"))
-    try:
-        local = pc.assume_timezone(stamps, timezone=tz, ambiguous="earliest", nonexistent="latest")
-    except pa.ArrowInvalid as exc:
-        from .errors import UsageError
-
-        raise UsageError(f"--tz {tz!r}: {exc}") from None
-    values = np.where(naive & parsed.valid, _epoch_us(local), parsed.values)
-    return Parsed(values, parsed.missing, parsed.invalid)
-
-
-def _parse_times(arr: pa.Array, fmt: str | None) -> Parsed:
-    if fmt is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return _parse_times_with(arr, fmt)
-    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
-        missing = _null_mask(arr)
-        return Parsed(_epoch_us(arr), missing, np.zeros(len(arr), dtype=bool))
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        missing = _null_mask(arr)
-        return Parsed(np.zeros(len(arr), dtype=np.int64), missing, ~missing)
-    blank = _null_mask(arr) | (_np(pc.binary_length(arr).fill_null(0)) == 0)
-    present = arr.filter(pa.array(~blank)) if blank.any() else arr
-    cast = _cast_times(present, np.zeros(len(present), dtype=bool))
-    if cast is not None:  # clean ISO text: one cast, nothing else
-        values = np.zeros(len(arr), dtype=np.int64)
-        values[~blank] = cast
-        return Parsed(values, blank, np.zeros(len(arr), dtype=bool))
-    trimmed = pc.utf8_trim_whitespace(arr)
-    missing = _missing_strings(trimmed)
-    present = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
-    values = _cast_times(present, missing)
-    if values is not None:
-        return Parsed(values, missing, np.zeros(len(arr), dtype=bool))
-    # Mixed offsets or bad values: split zoned from naive, and parse what looks like ISO.
-    iso = _np(pc.match_substring_regex(present, _ISO_TIME_RE).fill_null(False))
-    zoned = _np(pc.match_substring_regex(present, _ZONE_RE).fill_null(False))
-    values = np.zeros(len(arr), dtype=np.int64)
-    invalid = ~missing & ~iso
-    null = pa.scalar(None, pa.string())
-    for part, kind in (
-        (iso & ~zoned, pa.timestamp("us")),
-        (iso & zoned, pa.timestamp("us", "UTC")),
-    ):
-        if not part.any():
-            continue
-        subset = pc.if_else(pa.array(part), present, null)
-        try:
-            values = np.where(part, _epoch_us(pc.cast(subset, kind)), values)
-        except pa.ArrowInvalid:  # impossible dates such as 2025-02-30: find them one by one
-            for i in np.flatnonzero(part):
-                parsed = _parse_one_time(present[i].as_py())
-                if parsed is None:
-                    invalid[i] = True
-                else:
-                    values[i] = parsed
-    return Parsed(values, missing, invalid)
-
-
-def _parse_times_with(arr: pa.Array, fmt: str) -> Parsed:
-    trimmed = pc.utf8_trim_whitespace(arr)
-    missing = _missing_strings(trimmed)
-    try:
-        stamps = pc.strptime(trimmed, format=fmt, unit="us", error_is_null=True)
-    except pa.ArrowInvalid as exc:
-        from .errors import UsageError
-
-        raise UsageError(f"--time-format {fmt!r}: {exc}") from None
-    invalid = ~missing & _null_mask(stamps)
-    return Parsed(_epoch_us(stamps), missing, invalid)
-
-
-def _parse_one_time(text: str) -> int | None:
-    try:
-        stamp = dt.datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
-    return (stamp - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
-
-
 def parse_booleans(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     """true/false, yes/no, y/n, t/f, 1/0 in any case (and boolean or 0/1 columns) as bools."""
     arr = _plain(arr)
@@ -375,34 +239,6 @@ def parse_booleans(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     true = _np(pc.is_in(text, value_set=pa.array(TRUE_SPELLINGS)).fill_null(False))
     false = _np(pc.is_in(text, value_set=pa.array(FALSE_SPELLINGS)).fill_null(False))
     return Parsed(true, missing, ~missing & ~true & ~false)
-
-
-def parse_durations(arr: pa.Array | pa.ChunkedArray) -> Parsed:
-    """Seconds from numbers or clock text (`HH:MM:SS`, `MM:SS`, fractions allowed).
-
-    Negative values, minutes or seconds of 60 and over in `H:MM:SS`, and other text are invalid.
-    """
-    arr = _plain(arr)
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        few = _by_dictionary(arr, parse_durations)
-        if few is not None:
-            return few
-    number = parse_numbers(arr)
-    values, invalid = number.values.copy(), number.invalid | (number.values < 0)
-    rows = np.flatnonzero(number.invalid)  # not a number: perhaps clock text
-    if rows.size and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        text = pc.utf8_trim_whitespace(arr.take(pa.array(rows)))
-        clock = _np(pc.match_substring_regex(text, _CLOCK_RE).fill_null(False))
-        rows, text = rows[clock], text.filter(pa.array(clock))
-        short = pc.equal(pc.count_substring(text, ":"), 1)
-        text = pc.if_else(short, pc.binary_join_element_wise("0", text, ":"), text)  # 0:MM:SS
-        parts = pc.split_pattern(text, ":")
-        hours, minutes, seconds = (
-            _np(pc.cast(pc.list_element(parts, i), pa.float64())) for i in range(3)
-        )
-        values[rows] = hours * 3600 + minutes * 60 + seconds
-        invalid[rows] = (seconds >= 60) | (~_np(short) & (minutes >= 60))
-    return Parsed(np.where(invalid, 0.0, values), number.missing, invalid)
 
 
 def parse_ids(arr: pa.Array | pa.ChunkedArray) -> Parsed:

@@ -79,7 +79,7 @@ CASES = [
         "directory without data files",
         ["nps", "{file}"],
         2,
-        r"holds no \.csv or \.parquet",
+        r"holds no \.csv, \.jsonl, \.xlsx or \.parquet",
         lambda folder: (folder / "empty").mkdir() or folder / "empty",
     ),
     Case("zero-byte file", ["nps", "{file}"], 2, r"the file is empty", _write("zero.csv", b"")),
@@ -189,10 +189,10 @@ CASES = [
     Case(
         "31/12/2025 vs 12/31/2025",
         ["nps", "{file}", "--time", "When", "--period", "month"],
-        0,
-        r"^$",
+        2,
+        r"column 'When' \(--time\) holds day-first dates \('31/12/2025'\) and month-first "
+        r"ones \('12/31/2025'\)\n  hint: give --time-format",
         "local_dates.csv",
-        r"give their format with --time-format",
     ),
     Case(
         "parquet role column of a nested type",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxcli import source
+from cxcli import engine
 from cxcli.engine import Query, run
 from cxcli.errors import InputError, UsageError
 from cxcli.kpis.ces import Ces
@@ -168,7 +168,7 @@ def test_small_batches_give_the_same_report(write_csv, monkeypatch):
     path = write_csv("s.csv", "\n".join(lines) + "\n")
     query = {"by": ("Region",), "period": Period.MONTH, "time": "When"}
     whole = report(path, **query)
-    monkeypatch.setattr(source, "CSV_BLOCK", 997)
+    monkeypatch.setattr(engine, "BLOCK_SIZES", (997,))  # 997-byte CSV blocks, no retry
     pieces = report(path, **query)
     assert pieces == whole
     assert_accounting(whole)
@@ -191,7 +191,7 @@ def test_byte_ranges_on_threads_give_the_one_stream_report(monkeypatch, kpi):
     numbers in examples (the sample has quoted line breaks, so cuts must respect quotes)."""
     from conftest import SAMPLE
 
-    from cxcli import source
+    from cxcli.formats import delimited as source
     from cxcli.kpis.aht import Aht
 
     path, chosen, query = str(SAMPLE / "survey.csv"), Nps(), Query(by=("Region",))
@@ -208,15 +208,15 @@ def test_byte_ranges_on_threads_give_the_one_stream_report(monkeypatch, kpi):
 
 
 def test_ranges_respect_quotes(write_csv):
-    from cxcli.source import Reader, resolve_inputs
+    from cxcli.formats import delimited as source
+    from cxcli.source import open_reader, resolve_inputs
 
     text = "nps_score,comment\n" + '9,"a\nb, c"\n10,plain\n' * 2000
     path = write_csv("q.csv", text)
-    import cxcli.source as source
 
     old, source.PARALLEL_MIN_BYTES = source.PARALLEL_MIN_BYTES, 100
     try:
-        reader = Reader(resolve_inputs([str(path)])[0])
+        reader = open_reader(resolve_inputs([str(path)])[0])
         ranges = reader.ranges(3)
     finally:
         source.PARALLEL_MIN_BYTES = old
@@ -231,7 +231,7 @@ def test_ranges_respect_quotes(write_csv):
     st.lists(st.floats(0.05, 0.95), min_size=1, max_size=3),
 )
 def test_safe_cuts_are_the_first_line_ends_outside_quotes(tmp_path_factory, pieces, shares):
-    from cxcli import source
+    from cxcli.formats import delimited as source
 
     data = b"".join(pieces)
     if data.count(b'"') % 2:
@@ -262,7 +262,7 @@ def test_safe_cuts_are_the_first_line_ends_outside_quotes(tmp_path_factory, piec
 
 
 def test_safe_cut_after_a_quoted_field_longer_than_the_search_chunk(tmp_path):
-    from cxcli import source
+    from cxcli.formats import delimited as source
 
     long_field = b'9,"' + b"line\n" * 40_000 + b'"\n'  # 200 kB of quoted line breaks
     data = b"nps_score,comment\n" + b"10,x\n" * 100 + long_field + b"7,y\n" * 100

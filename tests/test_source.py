@@ -11,7 +11,7 @@ import pytest
 from cxcli.engine import Query, run
 from cxcli.errors import InputError
 from cxcli.kpis.nps import Nps
-from cxcli.source import Reader, resolve_inputs
+from cxcli.source import open_reader, resolve_inputs
 
 
 def nps(*paths, **query):
@@ -95,7 +95,7 @@ def test_only_needed_columns_are_read(write_csv, write_parquet):
         write_parquet("s.parquet", {"id": [1], "nps_score": [9], "comment": ["x"]}),
     ):
         item = resolve_inputs([str(path)])[0]
-        batch = next(Reader(item).batches(["nps_score"]))
+        batch = next(open_reader(item).batches(["nps_score"]))
         assert batch.schema.names == ["nps_score"]
 
 
@@ -115,7 +115,7 @@ def test_directories_globs_and_hidden_files(tmp_path):
     ("setup", "message"),
     [
         (lambda p: p / "nope.csv", "no such file"),
-        (lambda p: (p / "empty").mkdir() or p / "empty", "holds no .csv or .parquet"),
+        (lambda p: (p / "empty").mkdir() or p / "empty", "holds no .csv, .jsonl, .xlsx or .parquet"),
         (lambda p: p / "*.nothing", "no file matches"),
         (lambda p: (p / "z.csv").write_bytes(b"") or p / "z.csv", "empty"),
     ],

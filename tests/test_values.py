@@ -11,14 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxcli import values
-from cxcli.values import (
-    TimeSettings,
-    parse_booleans,
-    parse_durations,
-    parse_integers,
-    parse_numbers,
-    parse_times,
-)
+from cxcli.times import TimeSettings, parse_times
+from cxcli.units import parse_durations
+from cxcli.values import parse_booleans, parse_integers, parse_numbers
 
 M, BAD, V = "missing", "invalid", "valid"
 
@@ -185,7 +180,7 @@ def test_duration_numbers():
     [
         (lambda a: values.parse_integers(a, 0, 10), ["9", " 7", "10", "11", "9.0", "NA", "", "x"]),
         (values.parse_booleans, ["yes", "No", " y", "maybe", "", "N/A", "TRUE", "0"]),
-        (values.parse_durations, ["06:40", "548", "", "-30", "1:02:03", "61:00", "7.5", "ab"]),
+        (parse_durations, ["06:40", "548", "", "-30", "1:02:03", "61:00", "7.5", "ab"]),
         (values.parse_numbers, ["1.5", "inf", "", "NaN", "1e3", " 4 ", "x", "-2"]),
     ],
 )
@@ -246,7 +241,7 @@ def test_the_dictionary_path_equals_the_direct_parse_for_any_cells(cells):
     parsers = [
         lambda a: values.parse_integers(a, 0, 10),
         values.parse_booleans,
-        values.parse_durations,
+        parse_durations,
         values.parse_numbers,
     ]
     for parse in parsers:

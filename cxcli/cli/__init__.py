@@ -13,7 +13,8 @@ from .. import version_line
 
 app = typer.Typer(
     name="cx",
-    help="Customer-experience KPIs (NPS, CSAT, CES, …) from CSV and Parquet exports.\n\n"
+    help="Customer-experience KPIs (NPS, CSAT, CES, …) from CSV, JSON Lines, Excel and Parquet "
+    "exports.\n\n"
     "Exit codes: 0 ok, 1 internal error (a bug), 2 usage error or bad input, "
     "3 a --min/--max gate or a report target failed.",
     no_args_is_help=True,
@@ -38,7 +39,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """Customer-experience KPIs from CSV and Parquet exports."""
+    """Customer-experience KPIs from CSV, JSON Lines, Excel and Parquet exports."""
 
 
 def list_kpis() -> None:

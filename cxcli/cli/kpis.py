@@ -29,15 +29,15 @@ def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
     for role in kpi_cls.roles:
         aliases = ", ".join(role.aliases)
         help_text = f"Column of {role.help} (default: {role.default}"
-        help_text += f", or one of: {aliases})" if aliases else ")"
+        help_text += f", or one of: {aliases}" if aliases else ""
+        help_text += ", or the survey question that asks for it)" if role.wording else ")"
+        flags = [role.option, *("--" + old.replace("_", "-") for old in role.former)]
         params.append(
             _param(
                 role.name,
                 Annotated[
                     str | None,
-                    typer.Option(
-                        role.option, metavar="COL", help=help_text, rich_help_panel=COLUMNS
-                    ),
+                    typer.Option(*flags, metavar="COL", help=help_text, rich_help_panel=COLUMNS),
                 ],
                 None,
             )
@@ -75,7 +75,7 @@ def make_command(kpi_cls: type[Kpi]) -> Callable[..., None]:
             list[str] | None,
             typer.Argument(
                 metavar="FILE...",
-                help="CSV or Parquet files, globs, directories, or - for stdin.",
+                help="CSV, JSON Lines, Excel or Parquet files, globs, directories, or - for stdin.",
                 show_default=False,
             ),
         ],

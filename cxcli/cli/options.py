@@ -115,8 +115,9 @@ def _all_common() -> list[inspect.Parameter]:
                 str | None,
                 opt(
                     metavar="FMT",
-                    help="strptime format of non-ISO times, e.g. '%d/%m/%Y %H:%M' "
-                    "(default: ISO 8601 dates and times).",
+                    help="strptime format of the times, e.g. '%d/%m/%Y %H:%M', or %s for "
+                    "epoch numbers (default: found per column: ISO 8601, month/day/year or "
+                    "day/month/year when a day above 12 tells, RFC 2822, epoch s/ms/µs).",
                     rich_help_panel=ROWS,
                 ),
             ],
@@ -199,6 +200,32 @@ def _all_common() -> list[inspect.Parameter]:
                     metavar="NAME",
                     help="Text encoding of CSV input, e.g. latin-1 (default: UTF-8, or "
                     "UTF-16 when the file starts with its BOM).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "sheet",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="NAME|N",
+                    help="Sheet of an Excel workbook: its name, or its number from 1 "
+                    "(default: the first).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "header_rows",
+            Annotated[
+                int | None,
+                opt(
+                    metavar="N",
+                    help="Rows the header takes; the second holds the columns' labels "
+                    "(default: 1, or 3 for a Qualtrics and 2 for a SurveyMonkey export).",
                     rich_help_panel=ROWS,
                 ),
             ],

@@ -152,9 +152,19 @@ def _run_date(text: str | None) -> dt.date:
         raise UsageError(f"--date {text!r} is not a date like 2026-06-30") from None
 
 
+FILES_HELP = "CSV, JSON Lines, Excel or Parquet files."
+
+
 def inspect(
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="CSV or Parquet files.")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help=FILES_HELP)],
     rows: Annotated[int, typer.Option(help="Rows to sample for types and examples.")] = 10_000,
+    sheet: Annotated[
+        str | None, typer.Option(metavar="NAME|N", help="Sheet of a workbook (default: the first).")
+    ] = None,
+    header_rows: Annotated[
+        int | None,
+        typer.Option(metavar="N", help="Rows the header takes (default: found from the layout)."),
+    ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print JSON instead of a table.")
     ] = False,
@@ -168,8 +178,10 @@ def inspect(
 
     def work() -> int:
         from ..inspect import inspect_file
+        from ..source import ReadSettings
 
-        infos = [inspect_file(spec, rows) for spec in files]
+        settings = ReadSettings(sheet=sheet, header_rows=header_rows)
+        infos = [inspect_file(spec, rows, settings) for spec in files]
         if json_out:
             from ..render.json import dumps
 
@@ -185,18 +197,27 @@ def _print_inspection(infos) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..render.table import clean
+
     color = _stdout_color()
     console = Console(file=sys.stdout, force_terminal=color, no_color=not color, width=140)
     for info in infos:
+        layout = f", {info.layout}" if info.layout else ""
         table = Table(
-            title=f"{info.path} ({info.format}, {info.rows_sampled:,} rows sampled)",
+            title=f"{info.path} ({info.format}{layout}, {info.rows_sampled:,} rows sampled)",
             title_justify="left",
         )
         for column in ("column", "type", "missing", "examples", "matches"):
             table.add_column(column)
         for c in info.columns:
+            name = clean(c.name)
+            if c.label:
+                short = c.label if len(c.label) <= 50 else c.label[:49] + "…"
+                question = clean("\n" + short)
+                question.stylize("dim")
+                name.append_text(question)
             table.add_row(
-                c.name, c.type, f"{c.missing:,}", ", ".join(c.examples), ", ".join(c.roles)
+                name, c.type, f"{c.missing:,}", clean(", ".join(c.examples)), ", ".join(c.roles)
             )
         console.print(table)
         if info.usable:
@@ -210,7 +231,7 @@ def _print_inspection(infos) -> None:
 
 
 def init(
-    files: Annotated[list[str], typer.Argument(metavar="FILE...", help="CSV or Parquet files.")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE...", help=FILES_HELP)],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the config.", metavar="FILE")
     ] = Path("cx.toml"),

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Arpu(WindowedKpi[Revenue]):
 
     name = "arpu"
     title = "Average Revenue Per User"
-    unit = "money"
+    value_unit = "money"
     decimals = 2
     roles = (CUSTOMER, AMOUNT, DATE)
     window_roles = ("date",)

@@ -26,19 +26,22 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 CREATED = Role(
     "created",
     "created_at",
     ("created", "opened", "opened_at", "open_date", "created_date", "submitted_at", "reported_at"),
     "ticket creation times",
+    kind="time",
 )
 RESOLVED = Role(
     "resolved",
     "resolved_at",
     ("resolved", "closed", "closed_at", "solved_at", "resolved_date", "close_date", "solved"),
     "ticket resolution times (empty = unresolved)",
+    kind="time",
 )
 
 
@@ -65,10 +68,10 @@ class Art(DurationKpi):
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
-        from ..values import parse_times
+        from ..times import parse_times
 
-        created = parse_times(columns["created"], times)
-        resolved = parse_times(columns["resolved"], times)
+        created = parse_times(columns["created"], times, "created")
+        resolved = parse_times(columns["resolved"], times, "resolved")
         return {"created": created, "resolved": unresolved_as_value(resolved, created)}
 
     def update(self, state: DurationState, values: Mapping[str, np.ndarray]) -> DurationState:

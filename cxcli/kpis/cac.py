@@ -30,9 +30,12 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
-DATE = Role("date", "date", ("spend_date", "day", "spent_on", "day_date"), "spend dates")
+DATE = Role(
+    "date", "date", ("spend_date", "day", "spent_on", "day_date"), "spend dates", kind="time"
+)
 AMOUNT = Role(
     "amount", "amount", ("spend", "cost", "spend_amount", "budget_spent"), "spend amounts"
 )
@@ -41,6 +44,7 @@ START = Role(
     "start_date",
     ("start", "signup", "signup_date", "signed_up", "created_at", "acquired_at", "joined"),
     "customer start (signup) dates",
+    kind="time",
 )
 CHANNEL = Role(
     "channel",
@@ -66,7 +70,7 @@ class Cac(WindowedKpi[Acquisition]):
 
     name = "cac"
     title = "Customer Acquisition Cost"
-    unit = "money"
+    value_unit = "money"
     decimals = 2
     roles = (DATE, AMOUNT, START, CHANNEL)
     inputs: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -103,12 +107,13 @@ class Cac(WindowedKpi[Acquisition]):
     ) -> dict[str, Parsed]:
         import numpy as np
 
-        from ..values import Parsed, parse_numbers, parse_times
+        from ..times import parse_times
+        from ..values import Parsed, parse_numbers
 
         parsed: dict[str, Parsed] = {}
         for role in ("date", "start"):
             if role in columns:
-                parsed[role] = parse_times(columns[role], times)
+                parsed[role] = parse_times(columns[role], times, role)
         if "amount" in columns:
             amount = parse_numbers(columns["amount"])
             parsed["amount"] = Parsed(

@@ -23,6 +23,8 @@ from .histogram import ScoreKpi, parse_scale
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..labels import LabelSet
+
 SCALES = ("1-7", "1-5")
 
 SCORE = Role(
@@ -30,6 +32,8 @@ SCORE = Role(
     "ces_score",
     aliases=("ces", "effort", "customer_effort", "effort_score", "score"),
     help="effort answers on --scale",
+    kind="score",
+    wording=r"\b(easy|easier|ease|effort|difficult)\b",
 )
 
 
@@ -49,15 +53,23 @@ class Ces(ScoreKpi):
         "cx ces survey.parquet --period month --min 5 --gate-on interval",
     )
 
-    scale: str = option("1-7", "rating scale", choices=SCALES)
+    scales = SCALES
+    default_scale = "1-7"
+
+    scale: str | None = option(
+        None, "rating scale [default: 1-7, or the scale of the labels found]", choices=SCALES
+    )
     lower_is_easier: bool = option(False, "1 means easy (the scale runs from easy to hard)")
 
     def __post_init__(self) -> None:
-        parse_scale(self.scale, SCALES)
+        if self.scale is not None:
+            parse_scale(self.scale, SCALES)
 
-    @property
-    def bounds(self) -> tuple[int, int]:
-        return parse_scale(self.scale, SCALES)
+    def _on_scale(self, found: LabelSet, column: str) -> Ces:
+        """Labels are numbered easy = high; with --lower-is-easier the other way round."""
+        if self.lower_is_easier and found.name not in ("given", "numbered"):
+            found = found.reversed()
+        return super()._on_scale(found, column)  # type: ignore[return-value]
 
     @property
     def definition(self) -> str:
@@ -72,7 +84,7 @@ class Ces(ScoreKpi):
     def index_method(self) -> str:
         low, high = self.bounds
         easy = f"{high}" if not self.lower_is_easier else f"{low}"
-        return f"the {self.scale} mean rescaled to 0–100 ({easy} = 100)"
+        return f"the {self.scale_text} mean rescaled to 0–100 ({easy} = 100)"
 
     @property
     def higher_is_better(self) -> bool:
@@ -99,7 +111,7 @@ class Ces(ScoreKpi):
             "distribution": self.distribution(state),
         }
         if n == 0:
-            return Estimate(None, 0, None, details, (f"no valid {self.scale} scores",))
+            return Estimate(None, 0, None, details, (f"no valid {self.scale_text} scores",))
         ci = mean_interval(mean, sd, n, confidence) if sd is not None else None
         if ci is not None:  # a mean cannot leave the scale
             low, high = self.bounds

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 YEAR_US = 365.2425 * 86_400 * 1_000_000
 
@@ -50,7 +51,7 @@ class Clv(Kpi[Orders]):
 
     name = "clv"
     title = "Customer Lifetime Value"
-    unit = "money"
+    value_unit = "money"
     decimals = 2
     roles = (CUSTOMER, AMOUNT, DATE)
     time_role = "date"

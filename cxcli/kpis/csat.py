@@ -18,18 +18,20 @@ from ..errors import UsageError
 from ..kpi import Estimate, Role, option
 from ..registry import register
 from ..stats import two_proportion_p, wilson
-from .histogram import ScoreKpi, parse_scale
+from .histogram import ScoreKpi
 
 if TYPE_CHECKING:
     import numpy as np
 
-SCALES = ("1-5", "1-3", "1-7", "1-10", "0-10")
+SCALES = ("1-5", "1-2", "1-3", "1-7", "1-10", "0-10")
 
 SCORE = Role(
     "score",
     "csat_score",
     aliases=("csat", "satisfaction", "sat", "csat_rating", "satisfaction_score", "score"),
     help="satisfaction answers on --scale",
+    kind="score",
+    wording=r"\bsatisf(ied|action)\b",
 )
 
 
@@ -40,7 +42,7 @@ class Csat(ScoreKpi):
 
     name = "csat"
     title = "Customer Satisfaction"
-    unit = "percent"
+    value_unit = "percent"
     roles = (SCORE,)
     examples = (
         "cx csat survey.csv --score Sat",
@@ -48,19 +50,20 @@ class Csat(ScoreKpi):
         "cx csat survey.parquet --period week --min 80 -f json",
     )
 
-    scale: str = option("1-5", "rating scale", choices=SCALES)
+    scales = SCALES
+    default_scale = "1-5"
+
+    scale: str | None = option(
+        None, "rating scale [default: 1-5, or the scale of the labels found]", choices=SCALES
+    )
     satisfied: int | None = option(
         None, "lowest score that counts as satisfied [default: top-2-box]"
     )
 
     def __post_init__(self) -> None:
-        low, high = parse_scale(self.scale, SCALES)
+        low, high = self.bounds
         if self.satisfied is not None and not low <= self.satisfied <= high:
-            raise UsageError(f"--satisfied {self.satisfied} is outside the {self.scale} scale")
-
-    @property
-    def bounds(self) -> tuple[int, int]:
-        return parse_scale(self.scale, SCALES)
+            raise UsageError(f"--satisfied {self.satisfied} is outside the {self.scale_text} scale")
 
     @property
     def threshold(self) -> int:
@@ -74,7 +77,7 @@ class Csat(ScoreKpi):
         return f"csat.top{self.bounds[1] - self.threshold + 1}box"
 
     def params(self) -> dict:
-        return {"scale": self.scale, "satisfied": self.threshold}
+        return {**super().params(), "satisfied": self.threshold}
 
     def _satisfied(self, state: np.ndarray) -> int:
         return int(state[self.threshold - self.bounds[0] :].sum())
@@ -90,7 +93,7 @@ class Csat(ScoreKpi):
             "distribution": self.distribution(state),
         }
         if n == 0:
-            return Estimate(None, 0, None, details, (f"no valid {self.scale} scores",))
+            return Estimate(None, 0, None, details, (f"no valid {self.scale_text} scores",))
         return Estimate(100 * satisfied / n, n, wilson(satisfied, n, confidence), details)
 
     def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:

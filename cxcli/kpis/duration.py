@@ -240,7 +240,7 @@ def parse_quantiles(text: str) -> tuple[float, ...]:
 class DurationKpi(Kpi[DurationState]):
     """A KPI whose value is a mean duration in seconds, with quantiles from the sketch."""
 
-    unit = "seconds"
+    value_unit = "seconds"
     indicator = "leading"  # handle and resolution times move before satisfaction does
 
     quantiles: str = option("0.5,0.9", "quantiles to report, e.g. 0.5,0.9,0.99")

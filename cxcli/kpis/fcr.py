@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 CONTACTS = Role(
     "contacts",
@@ -50,6 +51,7 @@ RESOLVED_AT = Role(
     ("resolved", "closed_at", "solved_at", "resolved_date", "closed"),
     "resolution times (empty = unresolved)",
     False,
+    kind="time",
 )
 # State: [resolved on first contact, resolved, unresolved, resolved but reopened]
 FIRST, RESOLVED, OPEN, REOPENED_COUNT = range(4)
@@ -63,7 +65,7 @@ class Fcr(Kpi["np.ndarray"]):
     name = "fcr"
     title = "First Contact Resolution"
     indicator = "leading"
-    unit = "percent"
+    value_unit = "percent"
     roles = (CONTACTS, FIRST_CONTACT, REOPENED, RESOLVED_AT)
     time_aliases = TIME_ALIASES
     examples = (
@@ -101,7 +103,8 @@ class Fcr(Kpi["np.ndarray"]):
     ) -> dict[str, Parsed]:
         import numpy as np
 
-        from ..values import Parsed, parse_booleans, parse_integers, parse_times
+        from ..times import parse_times
+        from ..values import Parsed, parse_booleans, parse_integers
 
         parsed: dict[str, Parsed] = {}
         if "contacts" in columns:
@@ -112,7 +115,9 @@ class Fcr(Kpi["np.ndarray"]):
             flag = parse_booleans(columns["reopened"])  # empty: not reopened
             parsed["reopened"] = Parsed(flag.values, np.zeros_like(flag.missing), flag.invalid)
         if "resolved_at" in columns:
-            parsed["resolved_at"] = unresolved_as_value(parse_times(columns["resolved_at"], times))
+            parsed["resolved_at"] = unresolved_as_value(
+                parse_times(columns["resolved_at"], times, "resolved_at")
+            )
         return parsed
 
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:

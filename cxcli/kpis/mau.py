@@ -32,14 +32,18 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 HLL_LG_K = 12
 
 USER = Role(
     "user",
     "user_id",
-    ("user", "uid", "member_id", "customer_id", "account_id", "visitor_id", "device_id"),
+    (
+        *("user", "uid", "member_id", "customer_id", "account_id", "visitor_id", "device_id"),
+        "distinct_id",
+    ),
     "user ids",
 )
 TIME = Role(
@@ -47,6 +51,7 @@ TIME = Role(
     "timestamp",
     ("time", "event_time", "ts", "event_timestamp", "occurred_at", "created_at", "date"),
     "event times",
+    kind="time",
 )
 
 
@@ -65,7 +70,7 @@ class Mau(WindowedKpi[Activity]):
     name = "mau"
     title = "Monthly Active Users"
     indicator = "leading"
-    unit = "count"
+    value_unit = "count"
     decimals = 0
     roles = (USER, TIME)
     window_roles = ("time",)
@@ -84,9 +89,13 @@ class Mau(WindowedKpi[Activity]):
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
-        from ..values import parse_ids, parse_times
+        from ..times import parse_times
+        from ..values import parse_ids
 
-        return {"user": parse_ids(columns["user"]), "time": parse_times(columns["time"], times)}
+        return {
+            "user": parse_ids(columns["user"]),
+            "time": parse_times(columns["time"], times, "time"),
+        }
 
     def init(self) -> Activity:
         return Activity()

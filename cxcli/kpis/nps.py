@@ -29,6 +29,9 @@ SCORE = Role(
     "nps_score",
     aliases=("nps", "score", "likelihood_to_recommend", "ltr", "recommend", "nps_rating"),
     help="0-10 likelihood-to-recommend answers",
+    kind="score",
+    wording=r"\brecommend(ing)?\b",
+    sibling="_NPS_GROUP",
 )
 
 
@@ -46,9 +49,8 @@ class Nps(ScoreKpi):
         "cat survey.csv | cx nps - --where \"Channel = 'email'\" --min 30 --gate-on interval",
     )
 
-    @property
-    def bounds(self) -> tuple[int, int]:
-        return 0, 10
+    scales = ("0-10",)
+    default_scale = "0-10"
 
     def index_score(self, value: float) -> float | None:
         return (value + 100) / 2

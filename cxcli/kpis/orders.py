@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 MICRO = 1_000_000  # money is summed in integer millionths, so merges are exact
 
@@ -32,13 +33,15 @@ DATE = Role(
     "order_date",
     ("date", "ordered", "ordered_at", "order_time", "purchased_at", "created_at", "timestamp"),
     "order dates",
+    kind="time",
 )
 
 
 def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) -> dict[str, Parsed]:
     """Customer ids as trimmed text (so 123 and "123" are one customer), amounts as numbers,
     dates as times; whichever of the three are present."""
-    from ..values import parse_ids, parse_numbers, parse_times
+    from ..times import parse_times
+    from ..values import parse_ids, parse_numbers
 
     parsed: dict[str, Parsed] = {}
     if "customer" in columns:
@@ -46,7 +49,7 @@ def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) ->
     if "amount" in columns:
         parsed["amount"] = parse_numbers(columns["amount"])
     if "date" in columns:
-        parsed["date"] = parse_times(columns["date"], times)
+        parsed["date"] = parse_times(columns["date"], times, "date")
     return parsed
 
 

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 MEMBER = Role(
     "member",
@@ -57,6 +58,7 @@ TIME = Role(
     "timestamp",
     ("time", "at", "date", "created_at", "posted_at", "transaction_date", "ts"),
     "entry times",
+    kind="time",
 )
 EARN, REDEEM = 1, 2
 
@@ -83,7 +85,7 @@ class Redemption(WindowedKpi[Ledger]):
     name = "redemption"
     title = "Loyalty Redemption Rate"
     indicator = "leading"
-    unit = "percent"
+    value_unit = "percent"
     roles = (MEMBER, POINTS, TYPE, TIME)
     window_roles = ("time",)
     examples = (
@@ -117,12 +119,13 @@ class Redemption(WindowedKpi[Ledger]):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from ..values import MISSING_SPELLINGS, Parsed, parse_ids, parse_numbers, parse_times
+        from ..times import parse_times
+        from ..values import MISSING_SPELLINGS, Parsed, parse_ids, parse_numbers
 
         parsed = {
             "member": parse_ids(columns["member"]),
             "points": parse_numbers(columns["points"]),
-            "time": parse_times(columns["time"], times),
+            "time": parse_times(columns["time"], times, "time"),
         }
         if "type" in columns:
             text = pc.utf8_lower(pc.utf8_trim_whitespace(columns["type"].cast(pa.string())))

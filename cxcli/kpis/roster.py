@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
-    from ..values import Parsed, TimeSettings
+    from ..times import TimeSettings
+    from ..values import Parsed
 
 NO_END = 2**63 - 1
 DUPLICATE_EXAMPLES = 5
@@ -39,6 +40,7 @@ START = Role(
     "start_date",
     ("start", "signup", "signup_date", "signed_up", "created_at", "joined", "subscribed_at"),
     "start (signup) dates",
+    kind="time",
 )
 END = Role(
     "end",
@@ -57,6 +59,7 @@ END = Role(
     ),
     "end (churn, cancel) dates; empty = still active",
     False,
+    kind="time",
 )
 MRR = Role("mrr", "mrr", ("monthly_revenue", "mrr_amount"), "monthly recurring revenue", False)
 
@@ -122,20 +125,21 @@ class RosterKpi(WindowedKpi[Roster]):
 
     roles: ClassVar[tuple[Role, ...]] = (ID, START, END, MRR)
     window_roles: ClassVar[tuple[str, ...]] = ("start", "end")
-    unit: ClassVar[str] = "percent"
+    value_unit: ClassVar[str] = "percent"
 
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
         import numpy as np
 
-        from ..values import Parsed, parse_ids, parse_numbers, parse_times
+        from ..times import parse_times
+        from ..values import Parsed, parse_ids, parse_numbers
 
         parsed = {"id": parse_ids(columns["id"])}
-        start = parse_times(columns["start"], times)
+        start = parse_times(columns["start"], times, "start")
         parsed["start"] = start
         if "end" in columns:
-            end = parse_times(columns["end"], times)
+            end = parse_times(columns["end"], times, "end")
             backwards = start.valid & end.valid & (end.values < start.values)
             values = np.where(end.missing, NO_END, end.values)  # no end: still active
             parsed["end"] = Parsed(

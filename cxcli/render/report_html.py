@@ -142,14 +142,16 @@ def _charts(outcome: Outcome) -> list[str]:
     if lines:
         charts.append(
             trend_svg(
-                f"{outcome.entry.label} by {report.params['period']}", lines, kpi.unit, bounds
+                f"{outcome.entry.label} by {report.params['period']}", lines, kpi.value_unit, bounds
             )
         )
     runs = [(r.run_date, r.value) for r in outcome.runs]
     if runs:
         runs.append((outcome.run_date, report.value))
         line = Line("runs", [d for d, _ in runs], [v for _, v in runs])
-        charts.append(trend_svg(f"{outcome.entry.label}: run history", [line], kpi.unit, bounds))
+        charts.append(
+            trend_svg(f"{outcome.entry.label}: run history", [line], kpi.value_unit, bounds)
+        )
     return charts
 
 

@@ -94,7 +94,7 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
             continue
         if isinstance(value, int):
             text = f"{value:,}"
-        elif report.kpi.unit == "seconds":
+        elif report.kpi.value_unit == "seconds":
             text = fmt_duration(value)
         else:
             text = fmt_number(value)

@@ -25,12 +25,12 @@ def hidden_note(hidden: int) -> str:
 def fmt_value(kpi: Kpi, value: float | None) -> str:
     if value is None:
         return "–"
-    if kpi.unit == "seconds":
+    if kpi.value_unit == "seconds":
         return fmt_duration(value)
-    if kpi.unit == "money":
+    if kpi.value_unit == "money":
         return f"{value:,.{kpi.decimals}f}"
     text = f"{value:.{kpi.decimals}f}"
-    return text + "%" if kpi.unit == "percent" else text
+    return text + "%" if kpi.value_unit == "percent" else text
 
 
 def fmt_number(value: float) -> str:
@@ -69,7 +69,7 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None) -> str:
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     amount = (
         ("+" if delta >= 0 else "") + fmt_duration(delta)
-        if kpi.unit == "seconds"
+        if kpi.value_unit == "seconds"
         else f"{delta:+.{kpi.decimals}f}"
     )
     text = f"{arrow} {amount} vs {change['vs']}"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cxcli.errors import UsageError
+from cxcli.errors import ColumnNotFound, UsageError
 from cxcli.kpis.aht import Aht
 from cxcli.kpis.duration import EXACT_LIMIT, KLL_K, TAIL_LIMIT, DurationState, parse_quantiles
 
@@ -27,12 +27,35 @@ def test_components_empty_counts_as_zero_all_empty_is_missing():
     assert est.details["hold_mean"] == pytest.approx(30.0)
 
 
-def test_single_duration_column():
-    kpi = Aht().bind({"duration": "d"})
-    est = kpi.compute({"duration": ["1:02:03", "90", "-5", None]})
+def test_single_total_column():
+    kpi = Aht().bind({"handle": "d"})
+    est = kpi.compute({"handle": ["1:02:03", "90", "-5", None]})
     assert kpi.definition == "aht.duration"
     assert (est.value, est.n) == (pytest.approx((3723 + 90) / 2), 2)
     assert "talk_mean" not in est.details
+
+
+def test_the_total_wins_and_the_components_are_details():
+    # the total is not the components' sum here (a queue, a transfer): the total counts
+    est = Aht().compute(
+        {"handle": [600, 300, None, 200], "talk": [400, 250, 100, None], "acw": [50, 20, 5, 5]}
+    )
+    assert (est.value, est.n) == (pytest.approx(1100 / 3), 3)  # the row with no total: missing
+    assert est.details["talk_mean"] == pytest.approx(650 / 3)  # an empty component counts 0
+    assert est.details["acw_mean"] == pytest.approx(25.0)
+    assert "hold_mean" not in est.details
+
+
+def test_units_and_clock_readings_from_options():
+    assert Aht(unit="min").compute({"handle": [1.5, "2", "0:30"]}).value == pytest.approx(
+        (90 + 120 + 30) / 3
+    )
+    hours = Aht(clock="hh:mm").compute({"handle": ["01:17", "00:30", "1:00:00"]})
+    assert hours.value == pytest.approx((4620 + 1800 + 3600) / 3)
+    minutes = Aht(clock="mm:ss").compute({"handle": ["01:17", "75:30"]})
+    assert minutes.value == pytest.approx((77 + 4530) / 2)
+    with pytest.raises(UsageError, match="--unit"):
+        Aht(unit="weeks").compute({"handle": [1]})
 
 
 def test_quantile_option():
@@ -57,11 +80,16 @@ def test_empty_and_single_row():
 
 def test_role_selection():
     kpi = Aht()
-    assert kpi.select_roles({}, {"talk": "t", "duration": "d"}) == {"talk": "t"}
-    assert kpi.select_roles({"duration": "D"}, {"talk": "t"}) == {"duration": "D"}
-    assert kpi.select_roles({}, {"duration": "d"}) == {"duration": "d"}
-    with pytest.raises(UsageError):
-        kpi.select_roles({"duration": "D", "talk": "T"}, {})
+    # a total found beside components wins; the components stay, for the details
+    assert kpi.select_roles({}, {"talk": "t", "handle": "d"}) == {"handle": "d", "talk": "t"}
+    assert kpi.select_roles({"handle": "D"}, {"talk": "t"}) == {"handle": "D", "talk": "t"}
+    assert kpi.select_roles({}, {"handle": "d"}) == {"handle": "d"}
+    assert kpi.select_roles({"handle": "D", "talk": "T"}, {}) == {"handle": "D", "talk": "T"}
+    # naming a component uses components: every one the file has, never a silent subset
+    found = {"talk": "t", "hold": "h", "handle": "d"}
+    assert kpi.select_roles({"acw": "W"}, found) == {"talk": "t", "hold": "h", "acw": "W"}
+    with pytest.raises(ColumnNotFound):
+        kpi.select_roles({}, {})
 
 
 def exact_quantiles(values: np.ndarray, probabilities: tuple[float, ...]) -> list[float]:

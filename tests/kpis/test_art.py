@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxcli.kpis.art import Art
-from cxcli.values import TimeSettings
+from cxcli.times import TimeSettings
 
 
 def test_resolution_times_unresolved_and_backwards():

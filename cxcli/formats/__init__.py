@@ -1,0 +1,58 @@
+"""One reader per input format — CSV (`delimited`), JSON Lines (`jsonlines`), Excel
+(`workbook`), Parquet (`parquet`) — each with the same face: the header (unique column names,
+survey question labels, the layout recognised), a sample of the first rows to decide how
+columns read, and the data streamed as record batches of only the columns asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from .header import Header
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ..source import Input, ReadSettings
+
+SAMPLE_ROWS = 10_000  # rows a sample holds (a CSV sample is its first MiB instead)
+
+
+class Reader:
+    """An opened input (one file, or stdin)."""
+
+    header: Header
+
+    def __init__(self, item: Input, settings: ReadSettings) -> None:
+        self.item, self.settings = item, settings
+
+    @property
+    def columns(self) -> list[str]:
+        return self.header.names
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.header.labels
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        return self.header.renamed
+
+    @property
+    def layout(self) -> str | None:
+        return self.header.layout
+
+    def batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        """The named columns, batch by batch, counting rows into `item.rows`."""
+        raise NotImplementedError
+
+    def sample(self, names: Sequence[str]) -> pa.Table:
+        """The named columns of the first rows (stdin included: nothing is consumed)."""
+        raise NotImplementedError
+
+    def ranges(self, parts: int) -> list[tuple[int, int]] | None:
+        """Byte ranges to parse on `parts` threads; None where the format has none."""
+        return None
+
+    def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
+        raise NotImplementedError

@@ -1,0 +1,48 @@
+"""Parquet through `ParquetFile.iter_batches`, page by page with column projection (no row-group
+pre-buffering); stdin is held in memory, as the format needs to seek."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from ..errors import InputError
+from ..source import BATCH_ROWS, Input, ReadSettings
+from . import SAMPLE_ROWS, Reader
+from .header import Header
+
+
+class ParquetReader(Reader):
+    def __init__(self, item: Input, settings: ReadSettings, stream: BinaryIO | None = None):
+        import pyarrow.parquet as pq
+
+        super().__init__(item, settings)
+        try:
+            if stream is not None:
+                self._file = pq.ParquetFile(pa.BufferReader(pa.py_buffer(stream.read())))
+            else:
+                # pre_buffer would hold whole row groups in memory: stream pages instead.
+                self._file = pq.ParquetFile(item.read_path, pre_buffer=False, buffer_size=1 << 20)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{item.path}: not a readable Parquet file ({exc})") from None
+        self.header = Header(list(self._file.schema_arrow.names))
+
+    def batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in self._file.iter_batches(batch_size=BATCH_ROWS, columns=list(names)):
+                self.item.rows += batch.num_rows
+                yield batch
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+
+    def sample(self, names: Sequence[str]) -> pa.Table:
+        schema = pa.schema([self._file.schema_arrow.field(n) for n in names])
+        try:
+            batch = next(self._file.iter_batches(batch_size=SAMPLE_ROWS, columns=list(names)))
+        except StopIteration:
+            return schema.empty_table()
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+        return pa.Table.from_batches([batch])
