@@ -115,7 +115,10 @@ def test_directories_globs_and_hidden_files(tmp_path):
     ("setup", "message"),
     [
         (lambda p: p / "nope.csv", "no such file"),
-        (lambda p: (p / "empty").mkdir() or p / "empty", "holds no .csv, .jsonl, .xlsx or .parquet"),
+        (
+            lambda p: (p / "empty").mkdir() or p / "empty",
+            "holds no .csv, .jsonl, .xlsx or .parquet",
+        ),
         (lambda p: p / "*.nothing", "no file matches"),
         (lambda p: (p / "z.csv").write_bytes(b"") or p / "z.csv", "empty"),
     ],
