@@ -192,3 +192,44 @@ def test_a_column_is_never_half_read_in_two_formats(cells, cut):
     for (name, stamp), ok, value in zip(cells, valid, whole.values, strict=True):
         if ok and name != "dmy dotted" and name != "mdy am/pm":
             assert value == us(stamp.replace(tzinfo=dt.UTC))
+
+
+def test_the_default_window_pass_reads_times_as_the_run_does(cx, write_csv):
+    """--time-format and --tz reach the pass that finds the latest date (it places the window)."""
+    rows = ["Customer,Signup,Cancelled"]
+    rows += [
+        f"C{i},{d}/01/2025 00:30,{'' if i % 3 else '15/02/2025 00:30'}"
+        for i, d in enumerate(range(1, 28))
+    ]
+    rows += ["C99,01/03/2025 00:30,"]  # the latest date: 1 March, 00:30
+    path = write_csv("roster.csv", "\n".join(rows) + "\n")
+    args = ["churn", str(path), "--id", "Customer", "--start", "Signup", "--end", "Cancelled"]
+    plain = cx(*args, "--time-format", "%d/%m/%Y %H:%M", "-q")
+    assert plain.exit_code == 0, plain.stderr
+    assert (plain.json["params"]["from"], plain.json["params"]["to"]) == (
+        "2025-02-01",
+        "2025-03-01",
+    )
+    berlin = cx(*args, "--time-format", "%d/%m/%Y %H:%M", "--tz", "Europe/Berlin", "-q")
+    # 00:30 on 1 March in Berlin is still February in UTC: the window moves a month back
+    assert (berlin.json["params"]["from"], berlin.json["params"]["to"]) == (
+        "2025-01-01",
+        "2025-02-01",
+    )
+
+
+def test_day_month_order_from_the_whole_column_when_the_sample_cannot_tell(cx, write_csv):
+    early = [f"9,0{1 + i % 9}/0{1 + i % 3}/2025" for i in range(120_000)]  # > 1 MiB, all ≤ 12
+    path = write_csv("late.csv", "nps_score,When\n" + "\n".join([*early, "10,25/03/2025"]) + "\n")
+    result = cx("nps", str(path), "--time", "When", "--period", "month")
+    assert result.exit_code == 0, result.stderr
+    assert "times read as day/month/year" in result.stderr
+    periods = {g["key"]["period"]: g["n"] for g in result.json["groups"]}
+    assert periods["2025-03"] == 40_001  # 25/03 and every dd/03 of the early rows
+    ambiguous = write_csv("amb.csv", "nps_score,When\n" + "\n".join(early[:50]) + "\n")
+    result = cx("nps", str(ambiguous), "--time", "When", "--period", "month", "-q")
+    assert result.exit_code == 2 and "no day above 12" in result.stderr
+    stdin = cx(
+        "nps", "-", "--time", "When", "--period", "month", "-q", input=ambiguous.read_bytes()
+    )
+    assert stdin.exit_code == 2 and "--time-format '%m/%d/%Y'" in stdin.stderr

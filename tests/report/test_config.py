@@ -181,3 +181,70 @@ def test_entries_of_one_kpi_read_apart_by_default(tmp_path):
         "Net Promoter Score by Region, Channel",
         "Effort",
     ]
+
+
+EXPORTS = """
+[inputs]
+freshdesk = { path = "freshdesk.csv" }
+book = { path = "answers.xlsx", sheet = 2, header_rows = 2 }
+
+[labels]
+"Top notch" = 3
+"So-so" = 2
+"Poor" = 1
+
+[[kpi]]
+kpi = "csat"
+key = "fd"
+input = "freshdesk"
+score = "Survey results"
+
+[[kpi]]
+kpi = "csat"
+key = "book"
+input = "book"
+score = "Rating"
+
+[[kpi]]
+kpi = "csat"
+key = "table"
+input = "freshdesk"
+score = "Survey results"
+labels = { "Awesome" = 5, "Just Okay" = 3, "Not Good, sadly" = 1, "Not Good" = 1 }
+scale = "1-5"
+
+[[kpi]]
+kpi = "aht"
+input = "freshdesk"
+duration = "Time tracked"
+"""
+
+
+def test_report_reads_sheets_header_rows_labels_and_the_former_duration_key(cx, tmp_path):
+    from exports import workbook
+
+    (tmp_path / "freshdesk.csv").write_text(
+        "Survey results,Time tracked\nAwesome,01:00\nNot Good,00:30\nJust Okay,02:00\n,\n"
+    )
+    rows = [["Rating", "Note"], ["score", "free text"], ["Top notch", "a"], ["Poor", "b"]]
+    workbook(tmp_path / "answers.xlsx", rows, before=1)
+    config = tmp_path / "cx.toml"
+    config.write_text(EXPORTS)
+    result = cx("report", "-c", str(config), "-o", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    kpis = {k["id"]: k for k in json.loads((tmp_path / "out" / "report.json").read_text())["kpis"]}
+    assert kpis["fd"]["value"] == pytest.approx(100 / 3)  # Freshdesk's own scale: Awesome
+    assert kpis["fd"]["params"]["scale"] == "1-3"
+    assert kpis["book"]["value"] == 50.0 and kpis["book"]["quality"]["rows"] == 2
+    assert kpis["book"]["params"]["labels"] == "cx.toml [labels]"
+    assert kpis["table"]["value"] == pytest.approx(100 / 3)  # 5 and 4 satisfy on 1-5
+    assert kpis["aht"]["value"] == pytest.approx((3600 + 1800 + 7200) / 3)  # hh:mm, as said
+    assert kpis["aht"]["params"]["handle"] == kpis["aht"]["params"]["duration"] == "Time tracked"
+
+
+def test_label_tables_are_checked(tmp_path):
+    bad = GOOD + '\n[labels]\n"Great" = "high"\n'
+    with pytest.raises(ConfigError, match=r"cx\.toml:\d+: \[labels\]: 'Great' = 'high'"):
+        load_config(write(tmp_path, bad))
