@@ -4,7 +4,10 @@
     python bench/bench.py --rows 1000000 --runs 5 --tools cx,duckdb
 
 Jobs: NPS on CSV and Parquet, NPS by region and month, mean handle time (AHT, clock text) and
-mean resolution time (ART). Data is generated once (deterministic) into bench_data/
+mean resolution time (ART); then reading other formats: NPS over the survey as JSON Lines
+(up to 2M rows; DuckDB's read_json, polars' scan_ndjson) and as an .xlsx workbook (up to 200k
+rows; polars' read_excel, whose calamine reader cx shares; DuckDB's excel extension is a
+download, not available here). Data is generated once (deterministic) into bench_data/
 (git-ignored). Every tool runs as its own process, the tools taking turns run after run (a shared
 machine drifts between faster and slower spells); the table gives medians of wall time, CPU
 time and peak RSS, and the ratio to DuckDB. The values every tool prints (per group) must agree
@@ -92,6 +95,23 @@ if job == "nps_grouped":
 else:
     print(json.dumps({"": scan.select(v).filter(ok).select(nps).collect().item()}))
 """
+NDJSON_SQL = f"""select '' as k, {_NPS} from (select try_cast("LTR" as double) as v
+    from read_json('{{path}}', format = 'newline_delimited'))
+    where v = floor(v) and v between 0 and 10"""
+FORMATS = """
+import json, polars as pl, sys
+path = sys.argv[1]
+if path.endswith(".xlsx"):
+    frame = pl.read_excel(path, engine="calamine", columns=["LTR"]).lazy()
+else:
+    frame = pl.scan_ndjson(path)
+v = pl.col("LTR").cast(pl.Float64, strict=False).alias("v")
+count = lambda m: m.sum().cast(pl.Int64)
+nps = (100 * (count(pl.col("v") >= 9) - count(pl.col("v") <= 6)) / pl.len()).alias("nps")
+ok = (pl.col("v") == pl.col("v").floor()) & pl.col("v").is_between(0, 10)
+print(json.dumps({"": frame.select(v).filter(ok).select(nps).collect().item()}))
+"""
+NDJSON_ROWS, XLSX_ROWS = 2_000_000, 200_000
 PANDAS = """
 import json, pandas as pd, sys
 path = sys.argv[1]
@@ -157,6 +177,51 @@ def jobs(survey: Path, tickets: Path) -> list[tuple[str, dict[str, list[str]]]]:
             },
         ),
     ]
+
+
+def format_jobs(folder: Path, survey: Path, rows: int) -> list[tuple[str, dict, int]]:
+    """NPS over the survey as JSON Lines and as a workbook: (job, command per tool, rows)."""
+    jsonl, xlsx = ensure_formats(folder, survey, min(rows, NDJSON_ROWS), min(rows, XLSX_ROWS))
+    cx = [CX, "nps", "--score", "LTR", "-q", "-f", "json"]
+    return [
+        (
+            "nps ndjson",
+            {
+                "cx": [*cx, str(jsonl[0])],
+                "duckdb": [PYTHON, "-c", DUCKDB, str(jsonl[0]), NDJSON_SQL],
+                "polars": [PYTHON, "-c", FORMATS, str(jsonl[0])],
+            },
+            jsonl[1],
+        ),
+        (
+            "nps xlsx",
+            {"cx": [*cx, str(xlsx[0])], "polars": [PYTHON, "-c", FORMATS, str(xlsx[0])]},
+            xlsx[1],
+        ),
+    ]
+
+
+WRITE_FORMATS = """
+import polars as pl, sys
+survey, jsonl, json_rows, xlsx, xlsx_rows = sys.argv[1:]
+frame = pl.read_csv(survey, infer_schema=False, n_rows=max(int(json_rows), int(xlsx_rows)))
+frame = frame.with_columns(pl.col("LTR").str.strip_chars().cast(pl.Int64, strict=False))
+frame.head(int(json_rows)).write_ndjson(jsonl)
+frame.head(int(xlsx_rows)).write_excel(xlsx, autofit=False)
+"""
+
+
+def ensure_formats(folder: Path, survey: Path, json_rows: int, xlsx_rows: int):
+    """The first rows of the survey as JSON Lines (scores as JSON numbers, as event and survey
+    APIs write them) and as an .xlsx sheet (scores as number cells); made once, in a process
+    of its own (a child forked from a large parent would inherit its peak RSS)."""
+    jsonl = folder / f"survey-{json_rows}.jsonl"
+    xlsx = folder / f"survey-{xlsx_rows}.xlsx"
+    if not jsonl.exists() or not xlsx.exists():
+        print(f"writing {jsonl.name} and {xlsx.name} …", file=sys.stderr)
+        args = [str(survey), str(jsonl), str(json_rows), str(xlsx), str(xlsx_rows)]
+        subprocess.run([PYTHON, "-c", WRITE_FORMATS, *args], check=True)
+    return (jsonl, json_rows), (xlsx, xlsx_rows)
 
 
 def values_of(tool: str, stdout: str) -> dict[str, float]:
@@ -345,7 +410,12 @@ def main() -> None:
     ensure_data(folder, "survey", args.rows)
     ensure_data(folder, "tickets", args.rows)
     results = []
-    for job, argvs in jobs(folder / "survey.csv", folder / "tickets.csv"):
+    table = [
+        (job, argvs, args.rows)
+        for job, argvs in jobs(folder / "survey.csv", folder / "tickets.csv")
+    ]
+    table += format_jobs(folder, folder / "survey.csv", args.rows)
+    for job, argvs, rows in table:
         values = {}
         tools = [t for t in args.tools.split(",") if t in argvs]
         timed = interleaved({tool: argvs[tool] for tool in tools}, args.runs)
@@ -360,6 +430,7 @@ def main() -> None:
                     "cpu_s": statistics.median(r[1] for r in runs),
                     "rss_mb": statistics.median(r[2] for r in runs),
                     "groups": len(values[tool]),
+                    "rows": rows,
                 }
             )
         first = next(iter(values.values()))
@@ -368,15 +439,16 @@ def main() -> None:
     print(f"\n{args.rows:,} rows, median of {args.runs} runs, {os.cpu_count()} cores\n")
     print(
         f"{'job':<14}{'tool':<8}{'wall s':>8}{'cpu s':>8}{'RSS MB':>8}{'rows/s':>12}"
-        f"{'wall/duckdb':>13}{'RSS/duckdb':>12}"
+        f"{'wall/ref':>13}{'RSS/ref':>12}   (ref: DuckDB, or polars where DuckDB cannot read it)"
     )
     for r in results:
         ref = next((x for x in results if x["job"] == r["job"] and x["tool"] == "duckdb"), None)
+        ref = ref or next(x for x in results if x["job"] == r["job"] and x["tool"] == "polars")
         ratio = f"{r['wall_s'] / ref['wall_s']:.2f}" if ref else "-"
         mem = f"{r['rss_mb'] / ref['rss_mb']:.2f}" if ref else "-"
         print(
             f"{r['job']:<14}{r['tool']:<8}{r['wall_s']:>8.2f}{r['cpu_s']:>8.2f}"
-            f"{r['rss_mb']:>8.0f}{args.rows / r['wall_s']:>12,.0f}{ratio:>13}{mem:>12}"
+            f"{r['rss_mb']:>8.0f}{r['rows'] / r['wall_s']:>12,.0f}{ratio:>13}{mem:>12}"
         )
     summary: dict = {"rows": args.rows, "runs": args.runs, "results": results}
     if not args.skip_cx_only:

@@ -201,7 +201,7 @@ def choose(kpi: str, sample: pa.Array, extra: Iterable[LabelSet] = ()) -> LabelS
     text = sample if pa.types.is_string(sample.type) else None
     if text is None or len(text) == 0:
         return None
-    distinct = pc.unique(normalise(text.drop_null())).to_pylist()
+    distinct = pc.unique(normalise(pc.unique(text.drop_null()))).to_pylist()
     words = {v for v in distinct if v and not re.fullmatch(r"[+-]?[0-9.eE+-]+", v)}
     numbered = {v for v in words if re.match(_NUMBERED, v)}
     words -= numbered

@@ -417,6 +417,8 @@ def decide_format(sample: pa.Array | pa.ChunkedArray, fmt: str | None = None) ->
         return Decision(given, **seen)
     if not len(present):
         return Decision(TimeFormat())
+    if _cast_times(present, _zone_suffix(example or "")) is not None:  # plain ISO: one cast
+        return Decision(TimeFormat(), **seen)
     counts = {
         name: int(pc.sum(pc.match_substring_regex(present, pattern)).as_py() or 0)
         for name, pattern in FAMILIES

@@ -30,19 +30,25 @@ UNIT_CLOCKS = {"min": "mm:ss", "h": "hh:mm"}
 _CLOCK_RE = r"^[0-9]+:[0-9]{1,2}(:[0-9]{1,2})?(\.[0-9]+)?$"
 _TWO_FIELDS_RE = r"^[0-9]+:[0-9]{1,2}(\.[0-9]+)?$"
 
-# What a column's name says about its unit or its clock text, first match wins.
+# What a column's name says about its unit or its clock text: the first rule that matches
+# wins, so `… in minutes within business hours` is in minutes (an explicit "in <unit>" comes
+# before a bare word).
 _WORD = r"(?:^|[\s_(\[/-])"
 _END = r"(?:$|[\s_)\].,/-])"
+_UNITS = (
+    (r"ms|millis|milliseconds?", "ms", ""),
+    (r"h|hrs?|hours?", "h", "hh:mm"),
+    (r"m|mins?|minutes?", "min", "mm:ss"),
+    (r"d|days?", "d", ""),
+    (r"s|secs?|seconds?", "s", ""),
+)
 NAME_RULES: tuple[tuple[str, str, str], ...] = (
     (r"\bhh:mm:ss\b", "s", ""),
     (r"\bhh:mm\b", "h", "hh:mm"),
     (r"\bmm:ss\b", "min", "mm:ss"),
     (r"^\s*time[\s_]*tracked\s*$", "h", "hh:mm"),  # Freshdesk writes hh:mm there
-    (_WORD + r"(?:in\s*)?(?:ms|millis|milliseconds?)" + _END, "ms", ""),
-    (_WORD + r"(?:in\s*)?(?:h|hrs?|hours?)" + _END, "h", "hh:mm"),
-    (_WORD + r"(?:in\s*)?(?:m|mins?|minutes?)" + _END, "min", "mm:ss"),
-    (_WORD + r"(?:in\s*)?(?:d|days?)" + _END, "d", ""),
-    (_WORD + r"(?:in\s*)?(?:s|secs?|seconds?)" + _END, "s", ""),
+    *((_WORD + r"in\s*(?:" + words + ")" + _END, unit, clock) for words, unit, clock in _UNITS),
+    *((_WORD + r"(?:" + words + ")" + _END, unit, clock) for words, unit, clock in _UNITS),
 )
 
 

@@ -69,8 +69,8 @@ class JsonReader(Reader):
         rows = 0
         try:
             for chunk in self._all_chunks():
-                table = self._first_table if rows == 0 and chunk is self._first else None
-                table = table if table is not None else self._parse(chunk, rows)
+                first = rows == 0 and chunk == self._first  # parsed when the header was read
+                table = self._first_table if first else self._parse(chunk, rows)
                 for batch in _select(table, names).to_batches():
                     rows += batch.num_rows
                     self.item.rows += batch.num_rows
@@ -83,10 +83,10 @@ class JsonReader(Reader):
 
     # --- one chunk -------------------------------------------------------------------------
     def _parse(self, chunk: bytes, first_row: int) -> pa.Table:
-        """A chunk of records as a table of text columns with dotted names."""
+        """A chunk of records as a table with dotted names (made text by `_select`)."""
         import pyarrow.json as pj
 
-        if not chunk.strip():
+        if not chunk or chunk.isspace():
             return pa.table({})
         for _ in range(8):  # each round reads newly seen timestamp-like fields as strings
             options = None
@@ -99,7 +99,7 @@ class JsonReader(Reader):
                 return self._parse_lines(chunk, first_row)
             stamps = set(_timestamp_paths(table.schema)) - self._text_paths
             if not stamps:
-                return _as_text(table)
+                return _flattened(table)
             self._text_paths |= stamps
         return self._parse_lines(chunk, first_row)
 
@@ -232,30 +232,31 @@ def _schema(paths: set[tuple[str, ...]]) -> list[pa.Field]:
     return fields
 
 
-def _as_text(table: pa.Table) -> pa.Table:
-    """Nested objects flattened to dotted names, every column as text."""
+def _flattened(table: pa.Table) -> pa.Table:
+    """Nested objects flattened to dotted names."""
     while any(pa.types.is_struct(f.type) for f in table.schema):
         table = table.flatten()
-    columns = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-            columns[name] = column.cast(pa.string())
-        elif pa.types.is_nested(kind):  # lists: their JSON text
-            values = [None if v is None else json.dumps(v) for v in column.to_pylist()]
-            columns[name] = pa.chunked_array([pa.array(values, pa.string())])
-        else:
-            columns[name] = pc.cast(column, pa.string())
-    return pa.table(columns)
+    return table
+
+
+def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A column as the text a CSV cell holds: numbers and booleans cast, lists as JSON."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        return column
+    if pa.types.is_nested(kind):  # lists: their JSON text
+        values = [None if v is None else json.dumps(v) for v in column.to_pylist()]
+        return pa.chunked_array([pa.array(values, pa.string())])
+    return pc.cast(column, pa.string())
 
 
 def _select(table: pa.Table, names: Sequence[str]) -> pa.Table:
-    """The named columns (text), null where a chunk has no such key."""
+    """The named columns as text, null where a chunk has no such key."""
     present = set(table.column_names)
     rows = table.num_rows
     return pa.table(
         {
-            name: table.column(name) if name in present else pa.nulls(rows, pa.string())
+            name: _text(table.column(name)) if name in present else pa.nulls(rows, pa.string())
             for name in names
         }
     ).combine_chunks()
@@ -283,8 +284,8 @@ def _check_wrapped(table: pa.Table, source: str) -> None:
     if table.num_rows != 1:
         return
     for name, column in zip(table.column_names, table.columns, strict=True):
-        text = column[0].as_py()
-        if isinstance(text, str) and text.startswith("[{"):
+        kind = column.type
+        if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
             raise InputError(
                 f"{source}: one JSON object whose {name!r} holds the records",
                 hint=f"take them out first, e.g. jq -c '.{name}[]' FILE > records.jsonl",

@@ -49,26 +49,19 @@ class WorkbookReader(Reader):
         self.header = read_header(records, settings.header_rows)
 
     def _rows(self) -> Iterator[list[Any]]:
-        """The sheet's rows, blank ones left out."""
+        """The sheet's rows, blank ones left out (calamine gives "" for an empty cell)."""
         for row in self._sheet.iter_rows():
-            if any(v != "" and v is not None for v in row):
+            if row.count("") != len(row):
                 yield row
 
     def _data(self, names: Sequence[str], limit: int | None = None) -> Iterator[pa.RecordBatch]:
         positions = [self.columns.index(name) for name in names]
-        width = len(self.columns)
         rows = self._rows()
         for _ in range(self.header.rows):
             next(rows, None)
         pending: list[list[Any]] = []
         seen = 0
-        for row in rows:
-            if len(row) > width and any(v not in ("", None) for v in row[width:]):
-                raise InputError(
-                    f"{self.item.path}: row {seen + len(pending) + 1} has cells beyond the "
-                    f"{width} columns of the header",
-                    hint="give those columns a header, or delete the stray cells",
-                )
+        for row in rows:  # calamine's rows are as wide as the sheet's used range, header too
             pending.append(row)
             if len(pending) == BATCH_ROWS or (limit is not None and seen + len(pending) >= limit):
                 yield _batch(pending, positions, names)
