@@ -39,12 +39,15 @@ class LabelSet:
         flipped = tuple((k, None if v is None else low + high - v) for k, v in self.labels)
         return LabelSet(self.name, self.scale, flipped, self.kpis, self.numbered)
 
-    def describe(self) -> str:
-        """`5-point satisfaction labels ('very satisfied' = 5 … 'very dissatisfied' = 1)`."""
+    def describe(self, seen: Iterable[str] = ()) -> str:
+        """`5-point satisfaction labels ('very satisfied' = 5 … 'very dissatisfied' = 1)`,
+        naming the labels `seen` in the column where it can."""
+        wanted = {_norm(label) for label in seen if label}
         numbered = [(v, k) for k, v in self.labels if v is not None]
-        if not numbered:
+        shown = [(v, k) for v, k in numbered if k in wanted] or numbered
+        if not shown:
             return self.name
-        (low, low_label), (high, high_label) = min(numbered), max(numbered, key=lambda p: p[0])
+        (low, low_label), (high, high_label) = min(shown), max(shown, key=lambda p: p[0])
         return f"{self.name} labels ({high_label!r} = {high} … {low_label!r} = {low})"
 
 

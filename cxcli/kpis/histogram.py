@@ -100,7 +100,8 @@ class ScoreKpi(Kpi["np.ndarray"]):
         kpi = self._on_scale(found, column)
         if found.name not in ("given", "numbered"):  # said: cx chose it
             low, high = kpi.bounds
-            notice(f"{column!r} holds {found.describe()}: read as {low}-{high}")
+            seen = samples["score"].unique().to_pylist() if "score" in samples else []
+            notice(f"{column!r} holds {found.describe(seen)}: read as {low}-{high}")
         elif found.name == "numbered":
             notice(f"{column!r}: answers such as '10 - Extremely likely' read as their number")
         return kpi
