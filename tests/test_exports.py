@@ -202,3 +202,28 @@ def test_mixpanel_and_epoch_milliseconds(cx, tmp_path):
     result = cx("mau", str(events), "-q")
     times = pd.to_datetime(frame["timestamp"], unit="ms", utc=True)
     assert result.json["value"] == _mau(times, frame["user_id"])[0]
+
+
+def test_a_question_found_by_wording_is_never_a_silent_pick(cx, write_csv):
+    path = write_csv(
+        "two.csv",
+        "Respondent,How satisfied were you with the agent?,How satisfied are you overall?\n"
+        "1,5,4\n2,3,2\n",
+    )
+    result = cx("csat", str(path), "-q")
+    assert result.exit_code == 2
+    assert "several columns could be --score: 'How satisfied were you with the agent?'" in (
+        result.stderr
+    )
+    chosen = cx("csat", str(path), "--score", "How satisfied are you overall?", "-q")
+    assert chosen.exit_code == 0 and chosen.json["value"] == 50.0
+
+
+def test_help_lists_the_new_options(cx, tmp_path):
+    aht = cx("aht", "--help", env={"COLUMNS": "200"}).stdout
+    for flag in ("--handle", "--duration", "--unit", "--clock", "--sheet", "--header-rows"):
+        assert flag in aht
+    assert "--labels" in cx("csat", "--help", env={"COLUMNS": "200"}).stdout
+    legacy = cx("aht", str(exports.call_log(tmp_path)), "--duration", "HANDLE TIME", "-q")
+    assert legacy.exit_code == 0 and legacy.json["params"]["handle"] == "HANDLE TIME"
+
