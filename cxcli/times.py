@@ -223,7 +223,11 @@ def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | boo
 
 
 def _zone_suffix(text: str) -> bool:
-    return text.endswith(("Z", "z")) or (len(text) > 6 and text[-6] in "+-" and text[-3] == ":")
+    """Whether ISO text ends in a zone: `Z`, `±hh:mm` or `±hhmm`."""
+    if text.endswith(("Z", "z")):
+        return True
+    colon = len(text) > 6 and text[-6] in "+-" and text[-3] == ":"
+    return colon or (len(text) > 10 and text[-5] in "+-" and text[-4:].isdigit())
 
 
 def _parse_one_time(text: str) -> int | None:
