@@ -226,4 +226,3 @@ def test_help_lists_the_new_options(cx, tmp_path):
     assert "--labels" in cx("csat", "--help", env={"COLUMNS": "200"}).stdout
     legacy = cx("aht", str(exports.call_log(tmp_path)), "--duration", "HANDLE TIME", "-q")
     assert legacy.exit_code == 0 and legacy.json["params"]["handle"] == "HANDLE TIME"
-
