@@ -507,3 +507,14 @@ def test_output_to_a_device_writes_in_place(cx, write_csv):
     result = cx("nps", str(write_csv("s.csv", SMALL)), "-q", "-o", "/dev/null")
     assert result.exit_code == 0
     assert Path("/dev/null").is_char_device()
+
+
+def test_option_help_is_never_eaten_as_markup(cx):
+    """rich reads `[…]` in help text as a style tag and drops it: help texts use (…)."""
+    from cxcli.kpi import option_fields
+    from cxcli.registry import all_kpis
+
+    for cls in all_kpis().values():
+        for f in option_fields(cls):
+            assert "[" not in f.metadata.get("help", ""), (cls.name, f.name)
+    assert "(default: top-2-box)" in cx("csat", "--help", env={"COLUMNS": "200"}).stdout

@@ -83,13 +83,13 @@ class Aht(DurationKpi):
 
     unit: str | None = option(
         None,
-        "unit of plain numbers [default: seconds, or the unit a column's name states]",
+        "unit of plain numbers (default: seconds, or the unit a column's name states)",
         choices=tuple(SECONDS),
     )
     clock: str | None = option(
         None,
-        "how two-field clock text such as 02:51 reads [default: mm:ss for talk, hold and "
-        "after-call work; what the header says for a total]",
+        "how two-field clock text such as 02:51 reads (default: mm:ss for talk, hold and "
+        "after-call work; what the header says for a total)",
         choices=CLOCKS,
     )
     parts: tuple[str, ...] = field(default=COMPONENTS, metadata={"cli": False})  # set by bind

@@ -57,7 +57,7 @@ class Ces(ScoreKpi):
     default_scale = "1-7"
 
     scale: str | None = option(
-        None, "rating scale [default: 1-7, or the scale of the labels found]", choices=SCALES
+        None, "rating scale (default: 1-7, or the scale of the labels found)", choices=SCALES
     )
     lower_is_easier: bool = option(False, "1 means easy (the scale runs from easy to hard)")
 

@@ -54,10 +54,10 @@ class Csat(ScoreKpi):
     default_scale = "1-5"
 
     scale: str | None = option(
-        None, "rating scale [default: 1-5, or the scale of the labels found]", choices=SCALES
+        None, "rating scale (default: 1-5, or the scale of the labels found)", choices=SCALES
     )
     satisfied: int | None = option(
-        None, "lowest score that counts as satisfied [default: top-2-box]"
+        None, "lowest score that counts as satisfied (default: top-2-box)"
     )
 
     def __post_init__(self) -> None:

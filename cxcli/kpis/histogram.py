@@ -46,7 +46,7 @@ class ScoreKpi(Kpi["np.ndarray"]):
     labels: str | None = option(
         None,
         "verbal answers as numbers, e.g. 'Awesome=3,Just Okay=2,Not Good=1' (an empty number "
-        "means no answer) [default: common answer scales are recognised]",
+        "means no answer) (default: common answer scales are recognised)",
     )
     label_sets: tuple[LabelSet, ...] = field(default=(), metadata={"cli": False})  # cx.toml
     label_set: LabelSet | None = field(default=None, metadata={"cli": False})  # set by fit
