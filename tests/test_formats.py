@@ -162,6 +162,22 @@ def test_json_that_cannot_be_records(tmp_path, text, message):
         nps(path)
 
 
+@pytest.mark.parametrize("key", ["r", "r\xe9gion"])
+def test_json_that_is_not_utf8_says_so_and_reads_with_its_encoding(cx, tmp_path, key):
+    path = tmp_path / "latin.jsonl"
+    lines = [
+        f'{{"nps_score": 9, "{key}": "Z\xfcrich"}}',
+        f'{{"nps_score": 3, "{key}": "Gen\xe8ve"}}',
+    ]
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    result = cx("nps", str(path), "--by", key, "-q")
+    assert result.exit_code == 2 and "not UTF-8 text" in result.stderr
+    assert "--encoding latin-1" in result.stderr
+    read = cx("nps", str(path), "--by", key, "--encoding", "latin-1", "-q")
+    assert read.exit_code == 0, read.stderr
+    assert [g["key"][key] for g in read.json["groups"]] == ["Genève", "Zürich"]
+
+
 def test_stdin_json_and_workbook(cx, tmp_path):
     lines = "".join(json.dumps({"nps_score": s}) + "\n" for s in (10, 9, 3))
     result = cx("nps", "-", "-q", input=lines.encode())

@@ -74,7 +74,7 @@ class JsonReader(Reader):
             for chunk in self._all_chunks():
                 first = rows == 0 and chunk == self._first  # parsed when the header was read
                 table = self._first_table if first else self._parse_wanted(chunk, rows, wanted)
-                for batch in _select(table, names).to_batches():
+                for batch in self._select(table, names, rows).to_batches():
                     rows += batch.num_rows
                     self.item.rows += batch.num_rows
                     yield batch
@@ -82,7 +82,15 @@ class JsonReader(Reader):
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
 
     def sample(self, names: Sequence[str]) -> pa.Table:
-        return _select(self._first_table.slice(0, SAMPLE_ROWS), names)
+        return self._select(self._first_table.slice(0, SAMPLE_ROWS), names, 0)
+
+    def _select(self, table: pa.Table, names: Sequence[str], first_row: int) -> pa.Table:
+        try:
+            return _select(table, names)
+        except pa.ArrowInvalid as exc:
+            if "UTF8" not in str(exc):
+                raise
+            raise _not_utf8(self.item.path, first_row) from None
 
     # --- one chunk -------------------------------------------------------------------------
     def _parse_wanted(self, chunk: bytes, first_row: int, wanted: pa.Schema) -> pa.Table:
@@ -101,10 +109,16 @@ class JsonReader(Reader):
     def _parse(self, chunk: bytes, first_row: int) -> pa.Table:
         """A chunk of records as a table, nested (flattened to dotted names by the caller),
         fields pyarrow would read as timestamps read as the strings they are."""
-        import pyarrow.json as pj
-
         if not chunk or chunk.isspace():
             return pa.table({})
+        try:
+            return self._typed(chunk, first_row)
+        except UnicodeDecodeError:  # a field name that is not UTF-8
+            raise _not_utf8(self.item.path, first_row) from None
+
+    def _typed(self, chunk: bytes, first_row: int) -> pa.Table:
+        import pyarrow.json as pj
+
         for _ in range(8):  # each round reads newly seen timestamp-like fields as strings
             options = None
             if self._text_paths:
@@ -143,6 +157,13 @@ class JsonReader(Reader):
             records.append(_flat(value))
         names = list(dict.fromkeys(k for record in records for k in record))
         return pa.table({k: pa.array([r.get(k) for r in records], pa.string()) for k in names})
+
+
+def _not_utf8(source: str, first_row: int) -> InputError:
+    return InputError(
+        f"{source}: the records from row {first_row + 1} on are not UTF-8 text",
+        hint="give its encoding, e.g. --encoding latin-1 (JSON is UTF-8 by its standard)",
+    )
 
 
 def _mode(head: bytes, source: str) -> str:
@@ -275,9 +296,11 @@ def _flattened(table: pa.Table) -> pa.Table:
 
 
 def _text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A column as the text a CSV cell holds: numbers and booleans cast, lists as JSON."""
+    """A column as the text a CSV cell holds: numbers and booleans cast, lists as JSON.
+    pyarrow's JSON reader does not check that strings are UTF-8: checked here."""
     kind = column.type
     if pa.types.is_string(kind):
+        column.validate(full=True)
         return column
     if pa.types.is_nested(kind):  # lists: their JSON text
         values = [None if v is None else json.dumps(v) for v in column.to_pylist()]
