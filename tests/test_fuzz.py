@@ -5,6 +5,7 @@ files the survey KPIs equal an independent computation. `make fuzz` runs a bigge
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -148,3 +149,77 @@ def test_any_header_exit_0_or_2(cx, tmp_path_factory, names, blank, args):
     path = tmp_path_factory.mktemp("fuzz") / "h.csv"
     path.write_bytes((blank + out.getvalue()).replace("\x00", "").encode("utf-8", "replace"))
     check_exit(cx("nps", str(path), *args, "-q", "-f", "json"))
+
+
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    TOKENS,
+    st.text(max_size=6),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from(HEADER), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+records = st.lists(st.dictionaries(st.sampled_from(HEADER), json_values, max_size=8), max_size=12)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    rows=records,
+    layout=st.sampled_from(["lines", "array", "pretty"]),
+    noise=st.binary(max_size=12),
+    where=st.integers(0, 300),
+    kpi=st.sampled_from(sorted(all_kpis())),
+)
+def test_any_json_records_any_kpi_exit_0_or_2(
+    cx, tmp_path_factory, rows, layout, noise, where, kpi
+):
+    """Nested values, drift, huge numbers, odd keys and stray bytes in JSON: 0 or 2."""
+    if layout == "lines":
+        body = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    else:
+        body = json.dumps(rows, indent=2 if layout == "pretty" else None).encode()
+    if where % 3 == 0:  # now and then, damage it
+        body = body[:where] + noise + body[where:]
+    path = tmp_path_factory.mktemp("fuzz") / "f.json"
+    path.write_bytes(body)
+    extra = [a.replace("{file}", str(path)) for a in EXTRA.get(kpi, [])]
+    files = ["--spend", str(path)] if kpi == "cac" else [str(path)]
+    result = cx(kpi, *files, *extra, "-q", "-f", "json")
+    check_exit(result)
+    if result.exit_code == 0:
+        check_accounting(json.loads(result.stdout))
+
+
+cells = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(-1e12, 1e12, allow_nan=False),
+    st.integers(-1000, 10**12),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2100, 1, 1)),
+    st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=30)),
+    TOKENS,
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    rows=st.lists(st.lists(cells, min_size=1, max_size=5), max_size=10),
+    kpi=st.sampled_from(["nps", "csat", "aht", "art", "mau"]),
+)
+def test_any_workbook_cells_exit_0_or_2(cx, tmp_path_factory, rows, kpi):
+    """Any mix of typed cells in a workbook: read as CSV-like text, 0 or 2."""
+    from exports import workbook
+
+    names = ["nps_score", "talk_seconds", "created_at", "resolved_at", "user_id"]
+    path = workbook(tmp_path_factory.mktemp("fuzz") / "f.xlsx", [names, *rows])
+    result = cx(kpi, str(path), "-q", "-f", "json")
+    check_exit(result)
+    if result.exit_code == 0:
+        check_accounting(json.loads(result.stdout))

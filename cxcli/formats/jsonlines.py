@@ -102,9 +102,10 @@ class JsonReader(Reader):
             return pa.table({})
         options = pj.ParseOptions(explicit_schema=wanted, unexpected_field_behavior="ignore")
         try:
-            return _flattened(pj.read_json(pa.BufferReader(chunk), parse_options=options))
+            table = pj.read_json(pa.BufferReader(chunk), parse_options=options)
         except pa.ArrowInvalid:
             return _flattened(self._parse(chunk, first_row))
+        return _flattened(table) if _sound(table) else self._parse_lines(chunk, first_row)
 
     def _parse(self, chunk: bytes, first_row: int) -> pa.Table:
         """A chunk of records as a table, nested (flattened to dotted names by the caller),
@@ -127,6 +128,8 @@ class JsonReader(Reader):
             try:
                 table = pj.read_json(pa.BufferReader(chunk), parse_options=options)
             except pa.ArrowInvalid:
+                return self._parse_lines(chunk, first_row)
+            if not _sound(table):
                 return self._parse_lines(chunk, first_row)
             stamps = set(_timestamp_paths(table.schema)) - self._text_paths
             if not stamps:
@@ -248,6 +251,17 @@ class _Splitter:
         carried = self.backslashes if last_other[-1] < 0 else 0
         self.backslashes = int(n - 1 - last_other[-1]) + carried
         return out.tobytes()
+
+
+def _sound(table: pa.Table) -> bool:
+    """Whether pyarrow built the nested columns right (a list of only nulls it does not)."""
+    try:
+        for column in table.columns:
+            if pa.types.is_nested(column.type):
+                column.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _timestamp_paths(schema: pa.Schema, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
