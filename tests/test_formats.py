@@ -246,6 +246,9 @@ def test_extra_header_rows_are_records_not_lines(write_csv):
     path = write_csv("q.csv", text)
     report = run(Nps(), [str(path)], Query()).to_dict()
     assert (report["params"]["score"], report["n"], report["quality"]["rows"]) == ("Q1", 2, 2)
+    bad = write_csv("bad.csv", text + "7,c,stray\r\n")
+    with pytest.raises(InputError, match=r"bad\.csv: row 3: expected 2 fields, found 3"):
+        run(Nps(), [str(bad)], Query(columns={"score": "Q1"}))  # a data row, as people count
     custom = write_csv("h.csv", "nps_score,x\nscore 0-10,comment\n\n9,a\n3,b\n")
     report = run(Nps(), [str(custom)], Query(header_rows=2)).to_dict()
     assert (report["n"], report["value"]) == (2, 0.0)

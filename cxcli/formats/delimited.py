@@ -80,6 +80,11 @@ class CsvReader(Reader):
         )
 
     # --- reading -------------------------------------------------------------------------
+    @property
+    def _before(self) -> int:
+        """Rows pyarrow numbers before the first data row: the header's records."""
+        return self.dialect.skip
+
     def _options(self, names: Sequence[str], first: bool = True) -> tuple:
         """Read, parse and convert options; `first`: the range that starts the file, whose
         header records are skipped."""
@@ -121,7 +126,8 @@ class CsvReader(Reader):
                 io.BytesIO(text.encode("utf-8")), read, parse, convert
             ).combine_chunks()
         except pa.ArrowInvalid as exc:
-            raise _csv_error(self.item.path, str(exc), self.settings.block_size) from None
+            size, before = self.settings.block_size, self._before
+            raise _csv_error(self.item.path, str(exc), size, before) from None
 
     def batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
         """The named columns, batch by batch; every CSV column arrives as text."""
@@ -143,7 +149,9 @@ class CsvReader(Reader):
                 self.item.rows += batch.num_rows
                 yield batch
         except pa.ArrowInvalid as exc:
-            raise _csv_error(self.item.path, str(exc), self.settings.block_size) from None
+            raise _csv_error(
+                self.item.path, str(exc), self.settings.block_size, self._before
+            ) from None
         except (OSError, EOFError) as exc:
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
         if counted and stream.quotes % 2:
@@ -191,7 +199,7 @@ class CsvReader(Reader):
         """--skip-bad-lines: count a malformed line (and remember where) and go on."""
         self.item.skipped += 1
         if len(self.item.skipped_rows) < 5 and row.number is not None:
-            self.item.skipped_rows.append(row.number - 1)  # pyarrow counts the header as 1
+            self.item.skipped_rows.append(row.number - self._before)
         return "skip"
 
 
@@ -369,13 +377,15 @@ def _has_complete_line(head: bytes) -> bool:
 _ROW = re.compile(r"Row #(\d+): (.*)$", re.S)
 
 
-def _csv_error(path: str, message: str, block_size: int) -> InputError:
+def _csv_error(path: str, message: str, block_size: int, before: int = 1) -> InputError:
+    """An error of pyarrow's CSV reader as a message; `before` is the number of rows pyarrow
+    counts before the first data row (the header's, 1 for a one-row header)."""
     match = _ROW.search(message)
     if match and "UTF8" in message:
-        row = int(match.group(1)) - 1
+        row = int(match.group(1)) - before
         return InputError(f"{path}: row {row}: the text is not UTF-8", hint=ENCODING_HINT)
     if match:
-        row = int(match.group(1)) - 1  # pyarrow counts the header as row 1
+        row = int(match.group(1)) - before
         detail = match.group(2).strip()
         got = re.match(r"Expected (\d+) columns, got (\d+): (.*)", detail, re.S)
         if got:
