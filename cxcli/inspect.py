@@ -133,9 +133,7 @@ def _describe(name: str, column: pa.ChunkedArray, label: str | None = None) -> C
             if given and int(parsed.valid.sum()) >= MATCH_SHARE * given:
                 kind, missing = found, int(parsed.missing.sum())
                 if found == "number" and (parsed.values[parsed.valid] % 1 == 0).all():
-                    kind = "integer"
-                    if decision.kind == "epoch":
-                        kind = f"integer (epoch {decision.unit}?)"
+                    kind = "integer"  # epoch times are numbers too: the time role reads them
                 if found == "timestamp" and decision.kind != "iso":
                     kind = f"timestamp ({decision.describe()})"
                 break
