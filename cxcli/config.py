@@ -50,6 +50,7 @@ ENTRY_KEYS = {
     "tz": str,
     "confidence": float,
     "strict": bool,
+    "max_invalid": float,
     "top": int,
     "min_n": int,
     "target": dict,

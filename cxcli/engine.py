@@ -68,8 +68,11 @@ class Query:
     skip_bad_lines: bool = False  # skip (and count) malformed CSV lines instead of stopping
     sheet: str | None = None  # of a workbook: a name or a number from 1 (default: the first)
     header_rows: int | None = None  # records the header takes (default: one, or the layout's)
+    max_invalid: float = 20.0  # % of the values read that may be invalid before no number is given
 
     def __post_init__(self) -> None:
+        if not 0 <= self.max_invalid <= 100:
+            raise UsageError(f"--max-invalid {self.max_invalid:g} must be a percentage, 0 to 100")
         if self.top is not None and self.top < 1:
             raise UsageError("--top must be at least 1")
         if not 0.5 <= self.confidence < 1:
@@ -110,6 +113,7 @@ def make_query(
         skip_bad_lines=bool(get("skip_bad_lines")),
         sheet=None if get("sheet") is None else str(get("sheet")),
         header_rows=get("header_rows"),
+        max_invalid=20.0 if get("max_invalid") is None else float(get("max_invalid")),
     )
 
 
@@ -567,7 +571,10 @@ def run(
         for name, specs in named.items()
     }
     job = Job(kpi, {name: name for name in named}, query, notice)
-    return run_many([job], sources, progress)[0][0]
+    report = run_many([job], sources, progress)[0][0]
+    if report.failure is not None:
+        raise report.failure
+    return report
 
 
 def run_many(
@@ -789,7 +796,14 @@ def _finish(
     if query.strict and overall.estimate.n == 0:
         raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
     notes = _notes(inputs, overall)
+    failure = _too_invalid(overall, query.max_invalid, inputs[0].path)
+    if failure is not None:  # the rest would give a number that misleads: none is given
+        e = overall.estimate
+        overall = Result(replace(e, value=None, ci=None), overall.quality)
+    if failure is not None:
+        notes.append(f"no value: {failure.message}")
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
+    report.failure = failure
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
     if query.baseline is not None:
@@ -797,6 +811,25 @@ def _finish(
             kpi, kpi.view(acc.state, 0), overall.estimate, query.baseline, query.confidence
         )
     return report
+
+
+def _too_invalid(overall: Result, limit: float, source: str) -> InputError | None:
+    """More than `limit` % of the values a KPI read invalid (missing answers do not count:
+    a question many skip is normal): the error that says so, with the column and examples."""
+    quality = overall.quality
+    read = quality.used + quality.invalid
+    if not quality.invalid or 100 * quality.invalid <= limit * read:
+        return None
+    examples = quality.examples
+    column = examples[0]["column"] if examples else "?"
+    shown = ", ".join(f"row {e['row']} {shorten(e['value'])}" for e in examples[:3])
+    return InputError(
+        f"{source}: column {column!r}: {quality.invalid:,} of the {read:,} values read "
+        f"({100 * quality.invalid / read:.0f}%) are invalid, e.g. {shown}; a number from the "
+        "rest would mislead",
+        hint=f"fix or name the column's format; --max-invalid {min(100, round(limit))} is the "
+        "limit (100 turns it off)",
+    )
 
 
 @dataclass(frozen=True)

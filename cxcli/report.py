@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
+from .errors import CxError
 from .kpi import Estimate, Kpi
 from .source import Input
 
@@ -155,6 +156,7 @@ class Report:
     gate: dict[str, Any] | None = None
     ranking: dict[str, Any] | None = None
     baseline: dict[str, Any] | None = None
+    failure: CxError | None = None  # too many invalid values: no number is given
 
     @property
     def value(self) -> float | None:
@@ -193,5 +195,6 @@ class Report:
             "ranking": self.ranking,
             "baseline": self.baseline,
             "notes": list(self.overall.estimate.notes) + self.notes,
+            "failed": None if self.failure is None else {"reason": self.failure.message},
             "cx_version": __version__,
         }

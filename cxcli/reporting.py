@@ -36,7 +36,19 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return bool(self.target and self.target["status"] == "missed")
+        """A target missed (exit 3), or no number at all (exit 2: see `broken`)."""
+        return bool(self.target and self.target["status"] == "missed") or self.broken
+
+    @property
+    def broken(self) -> bool:
+        """Its data could not give a number worth showing (too many invalid values)."""
+        return self.report.failure is not None
+
+    @property
+    def status(self) -> str | None:
+        if self.broken:
+            return "failed"
+        return self.target["status"] if self.target else None
 
     def series(self) -> list[tuple[dt.date, float]]:
         """The headline's period series (no --by): dated values, oldest first."""
@@ -74,6 +86,10 @@ class Combined:
     @property
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.failed]
+
+    @property
+    def broken(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.broken]
 
     def input_summaries(self) -> list[dict[str, Any]]:
         """Each named input: its files, rows, and how many times its data was read."""

@@ -164,7 +164,7 @@ CASES = [
     Case("5,000 columns", ["nps", "{file}"], 0, r"^$", _wide, r'"value": 100\.0'),
     Case(
         "1e309, NaN, inf, an Arabic-Indic digit",
-        ["nps", "{file}"],
+        ["nps", "{file}", "--max-invalid", "100"],
         0,
         r"^$",
         "odd_numbers.csv",
@@ -203,11 +203,19 @@ CASES = [
     ),
     Case(
         "parquet role column of booleans",
-        ["nps", "{file}"],
+        ["nps", "{file}", "--max-invalid", "100"],
         0,
         r"^$",
         _parquet("bools.parquet", pa.array([True, False])),
         r'"invalid": 2',
+    ),
+    Case(
+        "mostly invalid values",
+        ["nps", "{file}"],
+        2,
+        r"column 'nps_score': 3 of the 4 values read \(75%\) are invalid, e\.g\. row 1 "
+        r"'1e309', row 3 'inf', row 4 '٣'; a number from the rest would mislead",
+        "odd_numbers.csv",
     ),
 ]
 

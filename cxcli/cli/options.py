@@ -245,6 +245,19 @@ def _all_common() -> list[inspect.Parameter]:
             False,
         ),
         _param(
+            "max_invalid",
+            Annotated[
+                float,
+                opt(
+                    metavar="PCT",
+                    help="Exit 2 when more than PCT % of the values read are invalid (missing "
+                    "ones do not count): a number from the rest would mislead. 100 turns it off.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            20.0,
+        ),
+        _param(
             "strict",
             Annotated[
                 bool,

@@ -126,6 +126,8 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet) -
     reasons = failure_reasons(combined)
     for reason in reasons:
         _error(f"cx report: {reason}")
+    if combined.broken:  # a KPI whose data gave no number: a data error, the rest reported
+        return ExitCode.BAD_INPUT
     return ExitCode.GATE_FAILED if reasons else ExitCode.OK
 
 

@@ -31,6 +31,7 @@ margin:16px 0}
 .met{background:#d1fae5;color:#065f46}.missed{background:#fee2e2;color:#991b1b}
 .missed_not_significant{background:#fef3c7;color:#92400e}
 .in_progress{background:#dbeafe;color:#1e40af}.none{background:#f3f4f6;color:#6b7280}
+.failed{background:#991b1b;color:#fff}
 section.kpi{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:4px 16px 12px;
 margin:12px 0}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
@@ -82,7 +83,8 @@ def _tile(outcome: Outcome) -> str:
         f'<div class="small">{escape(r.interval)}</div>',
         f"<div>{_badge(r.status)} <span class='small'>{escape(r.target)}</span></div>",
     ]
-    for extra in (r.change, r.progress, r.benchmark):
+    failure = outcome.report.failure
+    for extra in (failure.message if failure else "", r.change, r.progress, r.benchmark):
         if extra:
             lines.append(f'<div class="small">{escape(extra)}</div>')
     lines.append("</div>")

@@ -21,7 +21,7 @@ def render_report_markdown(combined: Combined) -> str:
         for outcome in members:
             r = row(outcome)
             status = STATUS_TEXT[r.status]
-            status = f"**{status}**" if r.status == "missed" else status
+            status = f"**{status}**" if r.status in ("missed", "failed") else status
             cells = [r.label, r.value, r.interval, r.target, status, r.change]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")

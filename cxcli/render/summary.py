@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from ..reporting import Combined, Outcome
 
 STATUS_TEXT = {
+    "failed": "FAILED: data",
     "met": "met",
     "missed": "MISSED",
     "missed_not_significant": "missed (n.s.)",
@@ -100,7 +101,7 @@ def row(outcome: Outcome) -> Row:
         value=fmt_value(kpi, estimate.value),
         interval=fmt_ci(kpi, ci),
         target=target_text(outcome),
-        status=outcome.target["status"] if outcome.target else None,
+        status=outcome.status,
         change=change_text(kpi, change),
         progress=progress_text(outcome),
         benchmark=benchmark_text(outcome),
@@ -132,7 +133,12 @@ def render_summary(combined: Combined, out: TextIO, *, color: bool = False) -> N
     from rich.table import Table
 
     console = Console(file=out, force_terminal=color, no_color=not color, width=160)
-    styles = {"met": "green", "missed": "bold red", "missed_not_significant": "yellow"}
+    styles = {
+        "met": "green",
+        "missed": "bold red",
+        "missed_not_significant": "yellow",
+        "failed": "bold red",
+    }
     table = Table(title=f"{combined.config.title} · {combined.run_date}", title_justify="left")
     for name in ("KPI", "value", "interval", "target", "status", "change"):
         table.add_column(name, justify="right" if name in ("value", "interval") else "left")
@@ -150,9 +156,14 @@ def render_summary(combined: Combined, out: TextIO, *, color: bool = False) -> N
 
 
 def failure_reasons(combined: Combined) -> list[str]:
-    """One line per missed target, for stderr."""
-    return [
+    """One line per KPI that gave no number, then per missed target, for stderr."""
+    broken = [
+        f"no value: {o.entry.label} ({o.entry.id}): {o.report.failure.message}"
+        for o in combined.broken
+        if o.report.failure is not None
+    ]
+    return broken + [
         f"target missed: {o.entry.label} ({o.entry.id}): {o.target['reason']}"
         for o in combined.failures
-        if o.target
+        if o.target and o.target["status"] == "missed" and not o.broken
     ]
