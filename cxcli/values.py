@@ -241,6 +241,18 @@ def parse_booleans(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     return Parsed(true, missing, ~missing & ~true & ~false)
 
 
+def parse_flags_or_counts(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """A flag (true/false, yes/no, 1/0 … as `parse_booleans`) or a count of times (Zendesk's
+    `Reopens`: 0, 1, 2 …), more than 0 being true; a negative or fractional count is invalid."""
+    flag = parse_booleans(arr)
+    if not flag.invalid.any():
+        return flag
+    count = parse_integers(arr, 0, 2**53)
+    counted = flag.invalid & count.valid
+    values = np.where(counted, count.values > 0, flag.values)
+    return Parsed(values, flag.missing, flag.invalid & ~counted)
+
+
 def parse_ids(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     """Ids as trimmed text, so that 123 and " 123" are one customer; empty is missing."""
     arr = _plain(arr)

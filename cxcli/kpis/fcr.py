@@ -2,9 +2,10 @@
 
 FCR = 100 · resolved on first contact / resolved. A ticket is resolved on first contact when it
 took at most one contact (`--contacts`, a count of contacts, replies or touches) — or its
-`--first-contact` flag is true — and it was not reopened (`--reopened`, a flag; empty means
-not reopened). With `--resolved-at`, tickets with no resolution time are `unresolved`: counted,
-but outside the denominator. Flags accept true/false, yes/no, y/n, t/f, 1/0 in any case;
+`--first-contact` flag is true — and it was not reopened (`--reopened`, a flag or a count of
+reopens such as Zendesk's `Reopens`, more than 0 meaning reopened; empty means not reopened).
+With `--resolved-at`, tickets with no resolution time are `unresolved`: counted, but outside
+the denominator. Flags accept true/false, yes/no, y/n, t/f, 1/0 in any case;
 anything else is invalid. Wilson interval; change between periods: pooled two-proportion test.
 
 >>> Fcr().compute({"contacts": [1, 1, 3, 2], "reopened": ["no", "yes", "no", None]}).value
@@ -44,7 +45,13 @@ FIRST_CONTACT = Role(
     "a first-contact-resolution flag (instead of --contacts)",
     False,
 )
-REOPENED = Role("reopened", "reopened", ("is_reopened", "was_reopened"), "a reopened flag", False)
+REOPENED = Role(
+    "reopened",
+    "reopened",
+    ("is_reopened", "was_reopened", "reopens", "reopen_count", "times_reopened"),
+    "a reopened flag, or a count of reopens",
+    False,
+)
 RESOLVED_AT = Role(
     "resolved_at",
     "resolved_at",
@@ -104,7 +111,7 @@ class Fcr(Kpi["np.ndarray"]):
         import numpy as np
 
         from ..times import parse_times
-        from ..values import Parsed, parse_booleans, parse_integers
+        from ..values import Parsed, parse_booleans, parse_flags_or_counts, parse_integers
 
         parsed: dict[str, Parsed] = {}
         if "contacts" in columns:
@@ -112,7 +119,7 @@ class Fcr(Kpi["np.ndarray"]):
         if "first_contact" in columns:
             parsed["first_contact"] = parse_booleans(columns["first_contact"])
         if "reopened" in columns:
-            flag = parse_booleans(columns["reopened"])  # empty: not reopened
+            flag = parse_flags_or_counts(columns["reopened"])  # empty: not reopened
             parsed["reopened"] = Parsed(flag.values, np.zeros_like(flag.missing), flag.invalid)
         if "resolved_at" in columns:
             parsed["resolved_at"] = unresolved_as_value(

@@ -60,3 +60,11 @@ def test_role_selection():
         kpi.select_roles({"contacts": "a", "first_contact": "b"}, {})
     with pytest.raises(ColumnNotFound):
         kpi.select_roles({}, {"reopened": "r"})
+
+
+def test_reopened_may_be_a_count():
+    est = Fcr().compute(
+        {"contacts": [1, 1, 1, 1, 1, 1], "reopened": ["0", "2", "1", None, "yes", "-1"]}
+    )
+    # first contact and never reopened: the 0 and the empty one; the -1 is invalid
+    assert (est.value, est.n, est.details["reopened"]) == (40.0, 5, 3)
