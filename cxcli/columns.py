@@ -16,6 +16,21 @@ def normalise(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", name.strip().lower())
 
 
+# Unit and zone decorations exports add to names: `Created (UTC)`, `(in hrs)`, `in minutes`, `[s]`.
+_UNITS = r"(?:ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)"
+_DECORATION = re.compile(
+    r"\s*(?:\((?:utc|gmt|z|local|in\s+" + _UNITS + r"|" + _UNITS + r")\)|\[[^\]]*\]"
+    r"|\bin\s+" + _UNITS + r"\b)",
+    re.IGNORECASE,
+)
+
+
+def undecorated(name: str) -> str | None:
+    """The name without unit and zone decorations, or None when it has none."""
+    bare = _DECORATION.sub("", name).strip()
+    return bare if bare and bare != name.strip() else None
+
+
 def find_column(
     wanted: str,
     available: Sequence[str],
@@ -59,7 +74,8 @@ def detect_column(
     Returns None when nothing matches and the role is optional."""
     names = [role.default, *(aliases if aliases is not None else role.aliases)]
     found: list[str] = []
-    for part in (lambda c: c, lambda c: c.rsplit(".", 1)[-1] if "." in c else None):
+    parts = (lambda c: c, undecorated, lambda c: c.rsplit(".", 1)[-1] if "." in c else None)
+    for part in parts:
         by_norm: dict[str, list[str]] = {}
         for column in available:
             key = part(column)
@@ -78,7 +94,7 @@ def detect_column(
         if len(found) == 1:
             return found[0]
     if len(found) > 1:
-        listed = ", ".join(_shown(c, labels) for c in found)
+        listed = ", ".join(_shown(c, labels, _meaning(role, c)) for c in found)
         raise InputError(
             f"{source}: several columns could be {role.option}: {listed}",
             hint=f"choose one with {role.option} COLUMN",
@@ -107,9 +123,17 @@ def by_question(role: Role, available: Sequence[str], labels: Mapping[str, str])
     ]
 
 
-def _shown(column: str, labels: Mapping[str, str] | None) -> str:
+def _meaning(role: Role, column: str) -> str | None:
+    """What a column means by the alias its name matches (`Canceled At` → when the customer
+    asked to cancel), if the role says."""
+    keys = {normalise(k) for k in (column, undecorated(column) or column)}
+    return next((text for alias, text in role.meanings if normalise(alias) in keys), None)
+
+
+def _shown(column: str, labels: Mapping[str, str] | None, meaning: str | None = None) -> str:
     label = (labels or {}).get(column)
-    return repr(column) if not label or label == column else f"{column!r} ({label!r})"
+    shown = repr(column) if not label or label == column else f"{column!r} ({label!r})"
+    return f"{shown}: {meaning}" if meaning else shown
 
 
 def check_duplicates(renamed: Mapping[str, str], used: Sequence[str], source: str) -> None:

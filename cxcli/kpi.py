@@ -35,7 +35,8 @@ class Role:
     `02:51` reads when nothing else says: "mm:ss", or "" for no reading), "score" columns a
     label set. `former` lists earlier names of its option, still accepted. `sibling`: a column
     named like this role's column plus `sibling` marks it (Qualtrics' `Q5_NPS_GROUP` marks
-    `Q5` as the NPS question)."""
+    `Q5` as the NPS question). `meanings` says what a column named by an alias means, for the
+    error when two mean different things (`Canceled At` vs `Ended At`)."""
 
     name: str
     default: str
@@ -47,6 +48,7 @@ class Role:
     clock: str = ""
     former: tuple[str, ...] = ()
     sibling: str | None = None
+    meanings: tuple[tuple[str, str], ...] = ()  # alias -> what a column of that name means
 
     @property
     def option(self) -> str:

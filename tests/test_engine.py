@@ -272,3 +272,22 @@ def test_safe_cut_after_a_quoted_field_longer_than_the_search_chunk(tmp_path):
     target = len(data) // 2  # inside the quoted field
     cuts = source._safe_cuts(str(path), [target], len(data))
     assert cuts == [0, data.index(b'"\n') + 2]
+
+
+def test_names_as_exports_write_them_and_candidates_that_mean_different_things(write_csv):
+    from cxcli.columns import detect_column
+    from cxcli.kpis.art import RESOLVED
+    from cxcli.kpis.roster import END, ID, START
+
+    header = ["id", "Customer ID", "Created (UTC)", "Start (UTC)", "Canceled At (UTC)"]
+    header += ["Ended At (UTC)", "Amount"]
+    assert detect_column(ID, header, source="s.csv") == "Customer ID"
+    assert detect_column(START, header, source="s.csv") == "Start (UTC)"
+    with pytest.raises(InputError) as caught:
+        detect_column(END, header, source="s.csv")
+    assert str(caught.value).startswith(
+        "s.csv: several columns could be --end: 'Canceled At (UTC)': when the customer asked "
+        "to cancel, 'Ended At (UTC)': when the subscription ended"
+    )
+    assert detect_column(RESOLVED, ["Created time", "Resolved time"], source="f") == "Resolved time"
+    assert detect_column(ID, ["Order", "Email"], source="o.csv") == "Email"

@@ -32,14 +32,20 @@ if TYPE_CHECKING:
 CREATED = Role(
     "created",
     "created_at",
-    ("created", "opened", "opened_at", "open_date", "created_date", "submitted_at", "reported_at"),
+    (
+        *("created", "opened", "opened_at", "open_date", "created_date", "created_time"),
+        *("submitted_at", "reported_at"),
+    ),
     "ticket creation times",
     kind="time",
 )
 RESOLVED = Role(
     "resolved",
     "resolved_at",
-    ("resolved", "closed", "closed_at", "solved_at", "resolved_date", "close_date", "solved"),
+    (
+        *("resolved", "closed", "closed_at", "solved_at", "resolved_date", "close_date", "solved"),
+        *("resolved_time", "closed_time"),
+    ),
     "ticket resolution times (empty = unresolved)",
     kind="time",
 )

@@ -55,7 +55,15 @@ REOPENED = Role(
 RESOLVED_AT = Role(
     "resolved_at",
     "resolved_at",
-    ("resolved", "closed_at", "solved_at", "resolved_date", "closed"),
+    (
+        "resolved",
+        "closed_at",
+        "solved_at",
+        "resolved_date",
+        "closed",
+        "resolved_time",
+        "closed_time",
+    ),
     "resolution times (empty = unresolved)",
     False,
     kind="time",

@@ -19,7 +19,10 @@ MICRO = 1_000_000  # money is summed in integer millionths, so merges are exact
 CUSTOMER = Role(
     "customer",
     "customer_id",
-    ("customer", "cust", "cust_id", "account_id", "client_id", "user_id", "buyer_id"),
+    (
+        *("customer", "cust", "cust_id", "account_id", "client_id", "user_id", "buyer_id"),
+        *("customer_email", "email"),
+    ),
     "customer ids",
 )
 AMOUNT = Role(

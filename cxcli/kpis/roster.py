@@ -32,13 +32,20 @@ DUPLICATE_EXAMPLES = 5
 ID = Role(
     "id",
     "customer_id",
-    ("customer", "customer_id", "account_id", "client_id", "user_id", "cust_id", "id"),
+    (
+        *("customer", "customer_id", "account_id", "client_id", "user_id", "cust_id", "id"),
+        *("customer_email", "email"),
+    ),
     "customer ids",
 )
+_CANCELLED = ("cancel_date", "cancelled", "canceled", "cancelled_at", "canceled_at")
 START = Role(
     "start",
     "start_date",
-    ("start", "signup", "signup_date", "signed_up", "created_at", "joined", "subscribed_at"),
+    (
+        *("start", "signup", "signup_date", "signed_up", "created_at", "joined", "subscribed_at"),
+        "started_at",
+    ),
     "start (signup) dates",
     kind="time",
 )
@@ -60,6 +67,11 @@ END = Role(
     "end (churn, cancel) dates; empty = still active",
     False,
     kind="time",
+    meanings=(
+        *((name, "when the customer asked to cancel") for name in _CANCELLED),
+        *((name, "when the subscription ended") for name in ("end", "end_date", "ended_at")),
+        *((name, "when the customer churned") for name in ("churn_date", "churned", "churned_at")),
+    ),
 )
 MRR = Role("mrr", "mrr", ("monthly_revenue", "mrr_amount"), "monthly recurring revenue", False)
 
