@@ -51,6 +51,7 @@ ENTRY_KEYS = {
     "confidence": float,
     "strict": bool,
     "max_invalid": float,
+    "profile": str,
     "top": int,
     "min_n": int,
     "target": dict,

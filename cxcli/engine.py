@@ -8,6 +8,7 @@ inputs → batches (only the columns needed) → --where / --since / --until
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import threading
@@ -69,6 +70,7 @@ class Query:
     sheet: str | None = None  # of a workbook: a name or a number from 1 (default: the first)
     header_rows: int | None = None  # records the header takes (default: one, or the layout's)
     max_invalid: float = 20.0  # % of the values read that may be invalid before no number is given
+    profile: str | None = None  # --profile NAME|none (default: recognised by the header)
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_invalid <= 100:
@@ -114,6 +116,7 @@ def make_query(
         sheet=None if get("sheet") is None else str(get("sheet")),
         header_rows=get("header_rows"),
         max_invalid=20.0 if get("max_invalid") is None else float(get("max_invalid")),
+        profile=get("profile"),
     )
 
 
@@ -547,6 +550,7 @@ class Job:
     query: Query = field(default_factory=Query)
     notice: Callable[[str], None] = lambda message: None
     label: str = ""  # names the job in errors when several run together
+    profile: str | None = None  # the export profile applied (set by the run)
 
 
 def run(
@@ -625,6 +629,7 @@ def _run_many(
     plans = []
     for job in jobs:
         with _named(job):
+            _apply_profile(job, sources, readers)
             plans.append(_plan_job(job, sources, readers))
     kpis = [
         job.kpi.bind({r: c for p in plan.values() for r, c in p.roles.items()})
@@ -674,6 +679,54 @@ def _named(job: Job) -> Iterator[None]:
         if not job.label:
             raise
         raise type(exc)(f"{job.label}: {exc.message}", exc.hint) from None
+
+
+def _apply_profile(
+    job: Job, sources: Mapping[str, list[Input]], readers: Mapping[int, Reader]
+) -> None:
+    """Give the job what the export profile of its input says (see profiles.py): the roles'
+    columns, the --time column, options and row filters, each only where the user gave none;
+    said on stderr in one line."""
+    from .profiles import column_in, recognise
+    from .where import columns_of, parse_where
+
+    kpi, query = job.kpi, job.query
+    if kpi.inputs:  # profiles describe one export, not a KPI of several inputs
+        return
+    source = next(iter(job.inputs.values()))
+    header = readers[id(sources[source][0])].columns
+    profile = recognise(header, query.profile)
+    if profile is None:
+        return
+    known = {role.name: role for role in kpi.roles}
+    mapping = {}
+    for role, column in profile.roles_for(kpi.name).items():
+        found = column_in(header, column)
+        if role in known and found and not query.columns.get(role):
+            mapping[role] = found
+    said = [
+        f"{known[r].option} {_quoted(c)}" + (f" ({profile.said[c]})" if c in profile.said else "")
+        for r, c in mapping.items()
+    ]
+    changes: dict[str, Any] = {"columns": {**query.columns, **mapping}}
+    time = column_in(header, profile.time) if profile.time else None
+    if time and not query.time and not kpi.windowed:
+        changes["time"] = time
+        if query.needs_time:
+            said.append(f"--time {_quoted(time)}")
+    rule = profile.rules.get(kpi.name)
+    if rule is not None and all(column_in(header, c) for c in columns_of(parse_where(rule.where))):
+        changes["where"] = rule.where if not query.where else f"({rule.where}) and ({query.where})"
+        said.append(rule.why)
+    defaults = {f.name: f.default for f in dataclasses.fields(kpi)}
+    options = {
+        k: v for k, v in profile.options.get(kpi.name, {}).items() if getattr(kpi, k) == defaults[k]
+    }
+    said += [f"--{k.replace('_', '-')} {v}" for k, v in options.items()]
+    job.kpi = dataclasses.replace(kpi, **options) if options else kpi
+    job.query = replace(query, **changes)
+    job.profile = profile.name
+    job.notice(f"{profile.title} (profile {profile.name}): {', '.join(said) or 'recognised'}")
 
 
 def _plan_job(job: Job, sources: Mapping[str, list[Input]], readers: Mapping[int, Reader]):
@@ -780,6 +833,7 @@ def _finish(
     columns = {r: c for p in plans.values() for r, c in p.roles.items()}
     params: dict[str, Any] = {role.name: columns.get(role.name) for role in kpi.roles}
     params.update({old: columns.get(role.name) for role in kpi.roles for old in role.former})
+    params["profile"] = job.profile
     params.update(kpi.params())
     params.update(
         {

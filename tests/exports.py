@@ -390,3 +390,57 @@ def workbook(path: Path, rows: list[list[object]], *, sheet: str = "Sheet1", bef
 def read_rows(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as fh:
         return list(csv.reader(fh))
+
+
+STRIPE_HEADER = [
+    *("id", "Customer ID", "Customer Email", "Plan", "Interval", "Interval Count", "Amount"),
+    *("Status", "Created (UTC)", "Start (UTC)", "Trial Start (UTC)", "Trial End (UTC)"),
+    *("Canceled At (UTC)", "Cancel At Period End", "Ended At (UTC)"),
+]
+# (customer, interval, count, amount, status, start, trial end, canceled at, ended at)
+STRIPE_ROWS = [
+    ("A", "month", 1, 50, "active", "2025-01-10", "", "", ""),
+    ("B", "month", 1, 40, "canceled", "2025-02-01", "", "2025-04-20", "2025-05-15"),
+    ("C", "month", 1, 20, "canceled", "2025-01-05", "", "2025-02-20", "2025-03-01"),
+    ("C", "month", 1, 20, "active", "2025-05-10", "", "", ""),  # a win-back
+    ("D", "month", 1, 30, "canceled", "2025-02-10", "", "2025-05-01", "2025-05-05"),
+    ("D", "month", 1, 30, "active", "2025-05-20", "", "", ""),  # gone and back in the month
+    ("E", "year", 1, 1200, "active", "2025-05-03", "", "", ""),
+    ("F", "month", 1, 25, "active", "2025-04-25", "2025-05-09", "", ""),  # paid after a trial
+    ("G", "month", 1, 25, "canceled", "2025-04-20", "2025-05-04", "2025-05-02", "2025-05-04"),
+    ("H", "month", 1, 25, "incomplete_expired", "2025-04-01", "", "", "2025-04-02"),
+    ("I", "year", 1, 1200, "canceled", "2024-06-01", "", "2025-01-15", "2025-05-31"),
+    ("J", "month", 3, 30, "active", "2025-03-01", "", "", ""),  # billed quarterly
+    ("K", "month", 1, 25, "trialing", "2025-05-25", "2025-06-08", "", ""),
+]
+
+
+def stripe(folder: Path) -> Path:
+    """A Stripe subscriptions export: one row per subscription (customers with several),
+    `(UTC)` in the names, Canceled At (asked) apart from Ended At (access ended), plan
+    intervals, trials. The truth for May 2025 is worked out by hand in test_exports.py."""
+    out: list[list[object]] = [STRIPE_HEADER]
+    for i, (who, interval, count, amount, status, start, trial, canceled, ended) in enumerate(
+        STRIPE_ROWS
+    ):
+        at = lambda day: f"{day} 09:00" if day else ""  # noqa: E731
+        out.append(
+            [
+                f"sub_{i:04d}",
+                f"cus_{who}",
+                f"{who.lower()}@example.com",
+                f"plan_{interval}",
+                interval,
+                count,
+                amount,
+                status,
+                at(start),
+                at(start),
+                at(start) if trial else "",
+                at(trial),
+                at(canceled),
+                "true" if canceled and ended and canceled != ended else "false",
+                at(ended),
+            ]
+        )
+    return write_rows(folder / "stripe_subscriptions.csv", out)

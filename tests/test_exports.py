@@ -130,7 +130,10 @@ def test_freshdesk(cx, tmp_path):
     tracked = cx("aht", str(path), "--handle", "Time tracked")
     hours, minutes = frame["Time tracked"].str.split(":", expand=True).astype(int).T.values
     assert tracked.json["value"] == pytest.approx((hours * 3600 + minutes * 60).mean())
-    assert "clock times like" in tracked.stderr and "read as hh:mm" in tracked.stderr
+    assert "Freshdesk ticket export (profile freshdesk): --clock hh:mm" in tracked.stderr
+    unaided = cx("aht", str(path), "--handle", "Time tracked", "--profile", "none")
+    assert unaided.json["value"] == tracked.json["value"]  # the header says hh:mm too
+    assert "clock times like" in unaided.stderr and "read as hh:mm" in unaided.stderr
     in_hours = cx("aht", str(path), "--handle", "Resolution time (in hrs)", "-q")
     assert in_hours.json["value"] == pytest.approx(frame["Resolution time (in hrs)"].mean() * 3600)
     survey = frame["Survey results"].map(
@@ -151,8 +154,12 @@ def test_call_log_uses_the_total_and_reports_the_components(cx, tmp_path):
     assert result.json["definition"] == "aht.duration"
     assert result.json["value"] == pytest.approx(handle.mean())
     assert result.json["details"]["talk_mean"] == pytest.approx(talk.mean())
-    assert result.json["quality"]["missing"] == (frame["ABANDONED"] == 1).sum()
-    assert "using column 'HANDLE TIME' for --handle" in result.stderr
+    assert result.json["quality"]["filtered_out"] == (frame["ABANDONED"] == 1).sum()
+    assert "answered calls only (ABANDONED = 0)" in result.stderr
+    unaided = cx("aht", str(path), "--profile", "none")  # abandoned calls: no handle time
+    assert unaided.json["value"] == result.json["value"]
+    assert unaided.json["quality"]["missing"] == (frame["ABANDONED"] == 1).sum()
+    assert "using column 'HANDLE TIME' for --handle" in unaided.stderr
     typed = [read_rows(path)[0]]
     for row in read_rows(path)[1:]:
         clocks = [_delta(t) for t in row[4:10]]
@@ -226,3 +233,40 @@ def test_help_lists_the_new_options(cx, tmp_path):
     assert "--labels" in cx("csat", "--help", env={"COLUMNS": "200"}).stdout
     legacy = cx("aht", str(exports.call_log(tmp_path)), "--duration", "HANDLE TIME", "-q")
     assert legacy.exit_code == 0 and legacy.json["params"]["handle"] == "HANDLE TIME"
+
+
+MAY = ["--from", "2025-05-01", "--to", "2025-06-01"]
+
+
+def test_stripe_customers_not_subscriptions(cx, tmp_path):
+    """By hand (tests/exports.py, STRIPE_ROWS), May 2025: active on 1 May A, B, D, I, J
+    (S = 5); on 1 June A, C, D, E, F, J (E = 6); lost B (ended 15 May) and I (31 May); new E
+    and F (paid from its trial's end, 9 May); C came back (a win-back); D left and came back
+    within the month (still a customer); G never paid, H never started, K is in its trial.
+    MRR on 1 May: A 50 + B 40 + D 30 + I 1200/12 + J 30/3 = 230; lost B 40 + I 100 = 140."""
+    path = exports.stripe(tmp_path)
+    churn = cx("churn", str(path), *MAY)
+    assert churn.exit_code == 0, churn.stderr
+    details = churn.json["details"]
+    assert {k: details[k] for k in ("S", "L", "N", "E", "reactivated")} == {
+        "S": 5,
+        "L": 2,
+        "N": 2,
+        "E": 6,
+        "reactivated": 1,
+    }
+    assert churn.json["value"] == pytest.approx(40.0)
+    assert details["revenue_churn"] == pytest.approx(100 * 140 / 230)
+    assert details["customers"] == 9  # G and H were never customers
+    assert "--end 'Ended At (UTC)' (when access ended; 'Canceled At (UTC)'" in churn.stderr
+    retention = cx("retention", str(path), *MAY, "-q")
+    assert retention.json["value"] == pytest.approx(60.0)  # (E − N − returning) / S
+    trials = cx("churn", str(path), *MAY, "--count-trials", "-q").json
+    # trials from their start: F active on 1 May, G too and lost, K new
+    assert {k: trials["details"][k] for k in "SLNE"} == {"S": 7, "L": 3, "N": 2, "E": 7}
+    plain = cx("churn", str(path), *MAY, "--profile", "none", "-q")
+    assert plain.exit_code == 2
+    assert (
+        "several columns could be --end: 'Canceled At (UTC)': when the customer asked to "
+        "cancel, 'Ended At (UTC)': when the subscription ended" in plain.stderr
+    )

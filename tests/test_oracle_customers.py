@@ -17,24 +17,32 @@ def data(tmp_path_factory):
 
 
 def roster(customers: pd.DataFrame) -> pd.DataFrame:
-    """Valid customers, each id once with its earliest start (no cx code)."""
+    """Valid rows: subscriptions, several of one customer id allowed (no cx code)."""
     start = pd.to_datetime(customers["Signup"].replace("", None))
     end = pd.to_datetime(customers["Cancelled"].replace("", None))
     valid = start.notna() & ~(end < start)
-    frame = pd.DataFrame({"id": customers["Customer"], "start": start, "end": end})[valid]
-    frame = frame.sort_values(["id", "start", "end"], na_position="last")
-    return frame.drop_duplicates("id")
+    return pd.DataFrame({"id": customers["Customer"], "start": start, "end": end})[valid]
 
 
 def counts(frame: pd.DataFrame, begin: str, end: str) -> dict[str, int]:
+    """By customer: active at a time when any of their subscriptions is."""
     f, t = pd.Timestamp(begin), pd.Timestamp(end)
     still = frame["end"].isna()
-    active = (frame["start"] < f) & (still | (frame["end"] >= f))
+    rows = frame.assign(
+        at_f=(frame["start"] < f) & (still | (frame["end"] >= f)),
+        at_t=(frame["start"] < t) & (still | (frame["end"] >= t)),
+        began=(frame["start"] >= f) & (frame["start"] < t),
+    )
+    c = rows.groupby("id").agg(
+        at_f=("at_f", "any"), at_t=("at_t", "any"), began=("began", "any"), first=("start", "min")
+    )
+    new = (c["first"] >= f) & (c["first"] < t)
     return {
-        "S": int(active.sum()),
-        "L": int((active & (frame["end"] < t)).sum()),
-        "N": int(((frame["start"] >= f) & (frame["start"] < t)).sum()),
-        "E": int(((frame["start"] < t) & (still | (frame["end"] >= t))).sum()),
+        "S": int(c["at_f"].sum()),
+        "L": int((c["at_f"] & ~c["at_t"]).sum()),
+        "N": int(new.sum()),
+        "E": int(c["at_t"].sum()),
+        "R": int((~c["at_f"] & (c["first"] < f) & c["began"]).sum()),
     }
 
 
@@ -52,9 +60,11 @@ def test_churn_and_retention(cx, data, window):
     begin, end = window or ("2025-05-01", "2025-06-01")  # the data ends in June 2025
     assert (churn["params"]["from"], churn["params"]["to"]) == (begin, end)
     c = counts(roster(customers), begin, end)
-    assert {k: churn["details"][k] for k in "SLNE"} == c
+    assert {k: churn["details"][k] for k in "SLNE"} == {k: c[k] for k in "SLNE"}
+    assert churn["details"]["reactivated"] == c["R"]
     assert churn["value"] == pytest.approx(100 * c["L"] / c["S"], abs=1e-9)
-    assert retention["value"] == pytest.approx(100 * (c["E"] - c["N"]) / c["S"], abs=1e-9)
+    kept = c["E"] - c["N"] - c["R"]
+    assert retention["value"] == pytest.approx(100 * kept / c["S"], abs=1e-9)
     assert churn["details"]["duplicate_ids"] == 2
 
 

@@ -51,6 +51,17 @@ def list_kpis() -> None:
         sys.stdout.write(f"{name:<12} {cls.title:<28} {roles}\n")
 
 
+def list_profiles() -> None:
+    """List the export profiles: the tools whose exports cx recognises, and by which columns."""
+    from ..profiles import PROFILES
+
+    for p in PROFILES:
+        sys.stdout.write(f"{p.name:<13} {p.title} ({p.source})\n")
+        sys.stdout.write(f"{'':<13} signature: {', '.join(p.signature)}\n")
+        if p.assumes:
+            sys.stdout.write(f"{'':<13} assumes: {p.assumes}\n")
+
+
 def _invoked_kpi() -> str | None:
     """The built-in KPI this process runs (`cx nps …`): only its command is then built, as
     importing and building all of them costs ~45 ms of start-up. None for anything else
@@ -75,6 +86,7 @@ def _register_kpi_commands() -> None:
     if only:
         return
     app.command("kpis")(list_kpis)
+    app.command("profiles")(list_profiles)
     from .report import EXAMPLES, init, inspect, report
 
     app.command("report", epilog=examples_epilog(EXAMPLES["report"]))(report)

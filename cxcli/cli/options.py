@@ -245,6 +245,19 @@ def _all_common() -> list[inspect.Parameter]:
             False,
         ),
         _param(
+            "profile",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="NAME|none",
+                    help="Read the input as this tool's export (cx profiles lists them), or "
+                    "none (default: recognised by its header).",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            None,
+        ),
+        _param(
             "max_invalid",
             Annotated[
                 float,

@@ -1,10 +1,11 @@
 """Customer retention rate.
 
-Retention = 100 · (E − N) / S over a window [from, to): S = customers active at `from`, N =
-customers who started in the window, E = customers active at `to`. Details: S, L, N, E.
-Wilson interval (when 0 ≤ E − N ≤ S); change between periods: a pooled two-proportion z-test.
-A customer whose end is before its start is invalid; repeated ids are counted once and
-reported. Default window: the last complete calendar month before the latest date in the data.
+Retention = 100 · (E − N − R) / S over a window [from, to): S = customers active at `from`,
+N = new customers (first start in the window), R = returning ones (a win-back in the window),
+E = customers active at `to`. Details: S, L, N, E, reactivated. Wilson interval (when
+0 ≤ E − N − R ≤ S); change between periods: a pooled two-proportion z-test. A customer whose
+end is before its start is invalid; several subscriptions of one customer are one customer.
+Default window: the last complete calendar month before the latest date in the data.
 
 >>> from cxcli.windows import explicit_window
 >>> kpi = Retention().with_windows([explicit_window("2025-03-01", "2025-04-01")])
@@ -45,7 +46,7 @@ class Retention(RosterKpi):
     def finalize(self, state: dict[str, Any], confidence: float = 0.95) -> Estimate:
         view = state
         details = self.counts(view)
-        s, kept = view["S"], view["E"] - view["N"]
+        s, kept = view["S"], view["E"] - view["N"] - view["R"]
         notes = self.notes(view)
         if not s:
             return Estimate(None, 0, None, details, notes)
@@ -53,7 +54,7 @@ class Retention(RosterKpi):
         return Estimate(100 * kept / s, s, ci, details, notes)
 
     def compare(self, before: dict[str, Any], after: dict[str, Any]) -> float | None:
-        kept = (before["E"] - before["N"], after["E"] - after["N"])
+        kept = tuple(v["E"] - v["N"] - v.get("R", 0) for v in (before, after))
         if not (0 <= kept[0] <= before["S"] and 0 <= kept[1] <= after["S"]):
             return None
         return two_proportion_p(kept[0], before["S"], kept[1], after["S"])
