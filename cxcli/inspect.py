@@ -16,6 +16,7 @@ from .columns import by_question, normalise
 from .engine import Query, plan_columns
 from .errors import CxError
 from .formats import Reader
+from .profiles import recognise
 from .registry import all_kpis
 from .source import Input, ReadSettings, open_reader, resolve_inputs
 from .times import MixedOrder, TimeFormat, TimeSettings, decide_format, parse_times
@@ -54,12 +55,14 @@ class FileInfo:
     usable: list[Usable]
     unusable: dict[str, str]  # kpi -> why not
     layout: str | None = None  # a survey platform's header recognised
+    profile: str | None = None  # the export profile its header matches
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "format": self.format,
             "layout": self.layout,
+            "profile": self.profile,
             "rows_sampled": self.rows_sampled,
             "columns": [c.__dict__ for c in self.columns],
             "kpis": [u.__dict__ for u in self.usable],
@@ -89,8 +92,16 @@ def inspect_file(
                 if column is not None and f"{name} {role.option}" not in column.roles:
                     column.roles.append(f"{name} {role.option}")
     usable, unusable = _usable(item, header, labels)
+    found = recognise(header)
     return FileInfo(
-        item.path, item.format, sample.num_rows, columns, usable, unusable, reader.layout
+        item.path,
+        item.format,
+        sample.num_rows,
+        columns,
+        usable,
+        unusable,
+        reader.layout,
+        found.name if found else None,
     )
 
 

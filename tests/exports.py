@@ -444,3 +444,89 @@ def stripe(folder: Path) -> Path:
             ]
         )
     return write_rows(folder / "stripe_subscriptions.csv", out)
+
+
+SHOPIFY_HEADER = [
+    *("Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Currency"),
+    *("Subtotal", "Shipping", "Taxes", "Total", "Created at", "Lineitem quantity"),
+    *("Lineitem name", "Lineitem price", "Refunded Amount", "Id"),
+]
+# (order, email, status, total, refunded, created, line items)
+SHOPIFY_ORDERS = [
+    ("#1001", "a@example.com", "paid", 100, 0, "2025-05-02", 2),
+    ("#1002", "b@example.com", "refunded", 50, 50, "2025-05-06", 1),
+    ("#1003", "a@example.com", "partially_refunded", 80, 30, "2025-05-11", 3),
+    ("#1004", "c@example.com", "voided", 40, 0, "2025-05-15", 1),
+    ("#1005", "d@example.com", "paid", 60, 0, "2025-04-28", 1),
+    ("#1006", "b@example.com", "pending", 25, 0, "2025-05-20", 1),
+]
+
+
+def shopify(folder: Path) -> Path:
+    """A Shopify orders export: one row per line item, the order's totals on its first line
+    only (later lines repeat Name, Email and Created at), refunds and voided orders."""
+    out: list[list[object]] = [SHOPIFY_HEADER]
+    for i, (name, email, status, total, refunded, created, lines) in enumerate(SHOPIFY_ORDERS):
+        stamp = f"{created} 10:00:00 -0400"
+        for line in range(lines):
+            totals = line == 0
+            out.append(
+                [
+                    name,
+                    email,
+                    status if totals else "",
+                    stamp if totals and status != "voided" else "",
+                    "fulfilled" if totals else "",
+                    "USD" if totals else "",
+                    total - 10 if totals else "",
+                    5 if totals else "",
+                    5 if totals else "",
+                    total if totals else "",
+                    stamp,
+                    1,
+                    f"Item {line}",
+                    10,
+                    refunded if totals and refunded else "",
+                    5_000 + i if totals else "",
+                ]
+            )
+    return write_rows(folder / "shopify_orders.csv", out)
+
+
+def chargebee(folder: Path) -> Path:
+    """A Chargebee subscriptions export (as remembered: the layout is not published)."""
+    out: list[list[object]] = [
+        ["Subscription Id", "Customer Id", "Plan Id", "Status", "Started At", "Cancelled At"]
+    ]
+    rows = [
+        ("s1", "c1", "basic", "active", "2025-01-03", ""),
+        ("s2", "c2", "basic", "cancelled", "2025-02-03", "2025-05-20"),
+        ("s3", "c3", "pro", "active", "2025-05-07", ""),
+        ("s4", "c4", "pro", "cancelled", "2025-03-01", "2025-04-10"),
+    ]
+    out += [[*r[:4], f"{r[4]} 08:00:00", f"{r[5]} 08:00:00" if r[5] else ""] for r in rows]
+    return write_rows(folder / "chargebee_subscriptions.csv", out)
+
+
+def segment(folder: Path, rows: int = 200, seed: int = 10) -> Path:
+    """Segment track events as JSON Lines: userId (null for anonymous visitors)."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(rows):
+        user = None if rng.random() < 0.2 else f"user_{rng.randint(1, 30)}"
+        when = _time(rng, dt.datetime(2025, 4, 25), 40).replace(tzinfo=dt.UTC)
+        lines.append(
+            json.dumps(
+                {
+                    "type": "track",
+                    "event": "Order Completed",
+                    "userId": user,
+                    "anonymousId": f"anon-{i % 50}",
+                    "timestamp": when.isoformat().replace("+00:00", "Z"),
+                    "properties": {"revenue": rng.randint(5, 90)},
+                }
+            )
+        )
+    path = folder / "segment.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

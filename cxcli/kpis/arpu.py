@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..distinct import DistinctSet
 from ..kpi import Estimate, WindowedKpi
 from ..registry import register
-from .orders import AMOUNT, CUSTOMER, DATE, MICRO, micros, parse_orders
+from .orders import LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,11 +33,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class Revenue:
-    """Per window: revenue (µ-units), orders, and the customers who ordered."""
+    """Per window: net and gross revenue (µ-units), orders, line items, and the customers who
+    ordered."""
 
     revenue: list[int] = field(default_factory=list)
     orders: list[int] = field(default_factory=list)
     customers: list[DistinctSet] = field(default_factory=list)
+    gross: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
 
 @register
@@ -49,7 +52,7 @@ class Arpu(WindowedKpi[Revenue]):
     title = "Average Revenue Per User"
     value_unit = "money"
     decimals = 2
-    roles = (CUSTOMER, AMOUNT, DATE)
+    roles = ROLES
     window_roles = ("date",)
     examples = (
         "cx arpu orders.csv --customer Cust --amount Amount --date Ordered",
@@ -68,7 +71,7 @@ class Arpu(WindowedKpi[Revenue]):
 
     def init(self) -> Revenue:
         n = len(self.windows)
-        return Revenue([0] * n, [0] * n, [DistinctSet() for _ in range(n)])
+        return Revenue([0] * n, [0] * n, [DistinctSet() for _ in range(n)], [0] * n, [0] * n)
 
     def update(self, state: Revenue, values: Mapping[str, np.ndarray]) -> Revenue:
         import pyarrow as pa
@@ -78,22 +81,32 @@ class Arpu(WindowedKpi[Revenue]):
             inside = (dates >= window.start) & (dates < window.end)
             if not inside.any():
                 continue
+            orders = inside & (values["kind"] == ORDER_ROW)
             state.revenue[i] += micros(values["amount"][inside])
-            state.orders[i] += int(inside.sum())
-            state.customers[i].add(pa.array(values["customer"][inside], pa.string()))
+            state.gross[i] += micros(values["gross"][inside])
+            state.orders[i] += int(orders.sum())
+            state.lines[i] += int((inside & (values["kind"] == LINE_ROW)).sum())
+            state.customers[i].add(pa.array(values["customer"][orders], pa.string()))
         return state
 
     def merge(self, a: Revenue, b: Revenue) -> Revenue:
+        def add(x: list[int], y: list[int]) -> list[int]:
+            return [p + q for p, q in zip(x, y, strict=True)]
+
         return Revenue(
-            [x + y for x, y in zip(a.revenue, b.revenue, strict=True)],
-            [x + y for x, y in zip(a.orders, b.orders, strict=True)],
+            add(a.revenue, b.revenue),
+            add(a.orders, b.orders),
             [x.union(y) for x, y in zip(a.customers, b.customers, strict=True)],
+            add(a.gross, b.gross),
+            add(a.lines, b.lines),
         )
 
     def view(self, state: Revenue, index: int) -> dict[str, Any]:
         return {
             "revenue": state.revenue[index] / MICRO,
+            "gross": state.gross[index] / MICRO,
             "orders": state.orders[index],
+            "lines": state.lines[index],
             "customers": state.customers[index].count(),
         }
 
@@ -104,6 +117,9 @@ class Arpu(WindowedKpi[Revenue]):
             "customers": customers,
             "orders": orders,
             "revenue_per_order": state["revenue"] / orders if orders else None,
+            "gross_revenue": state["gross"],
+            "refunded": state["gross"] - state["revenue"],
+            "line_items": state["lines"],
         }
         if not customers:
             return Estimate(None, 0, None, details, ("no orders in the window",))

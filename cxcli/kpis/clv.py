@@ -21,7 +21,7 @@ from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
 from ..registry import register
-from .orders import AMOUNT, CUSTOMER, DATE, MICRO, micros, parse_orders
+from .orders import LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,6 +42,8 @@ class Orders:
     customers: DistinctSet = field(default_factory=DistinctSet)
     first: int | None = None
     last: int | None = None
+    gross: int = 0
+    lines: int = 0
 
 
 @register
@@ -53,7 +55,7 @@ class Clv(Kpi[Orders]):
     title = "Customer Lifetime Value"
     value_unit = "money"
     decimals = 2
-    roles = (CUSTOMER, AMOUNT, DATE)
+    roles = ROLES
     time_role = "date"
     examples = (
         "cx clv orders.csv --customer Cust --amount Amount --date Ordered --lifespan 3",
@@ -102,9 +104,12 @@ class Clv(Kpi[Orders]):
         dates = values["date"]
         if len(dates) == 0:
             return state
+        orders = values["kind"] == ORDER_ROW
         state.revenue += micros(values["amount"])
-        state.orders += len(dates)
-        state.customers.add(pa.array(values["customer"], pa.string()))
+        state.gross += micros(values["gross"])
+        state.orders += int(orders.sum())
+        state.lines += int((values["kind"] == LINE_ROW).sum())
+        state.customers.add(pa.array(values["customer"][orders], pa.string()))
         low, high = int(dates.min()), int(dates.max())
         state.first = low if state.first is None else min(state.first, low)
         state.last = high if state.last is None else max(state.last, high)
@@ -119,6 +124,8 @@ class Clv(Kpi[Orders]):
             a.customers.union(b.customers),
             min(firsts) if firsts else None,
             max(lasts) if lasts else None,
+            a.gross + b.gross,
+            a.lines + b.lines,
         )
 
     def finalize(self, state: Orders, confidence: float = 0.95) -> Estimate:
@@ -143,6 +150,9 @@ class Clv(Kpi[Orders]):
             "purchases_per_customer_per_year": frequency,
             "lifespan_years": lifespan,
             "margin": self.margin,
+            "gross_revenue": state.gross / MICRO,
+            "refunded": (state.gross - state.revenue) / MICRO,
+            "line_items": state.lines,
         }
         if not state.orders:
             return Estimate(None, 0, None, details, ("no valid orders",))
