@@ -4,7 +4,10 @@ Redemption = 100 · points redeemed / points issued in the window [from, to) (by
 last complete calendar month before the latest entry), over a ledger (`--member`, `--points`,
 `--time`, and `--type`). With a type column, entries whose type is one of `--earn-value`
 (default `earn`) issue points and those in `--redeem-value` (default `redeem`) redeem them —
-comma-separated lists, any case — and points count by their size; any other type is invalid.
+comma-separated lists, any case — and points count by their size; `--expire-value` entries
+(expire, expired, expiry) and `--adjust-value` ones (adjust, adjustment, correction) are their
+own categories, in details: expired points count in `settled_rate` (redeemed or expired /
+issued), adjustments are summed with their sign, apart; any other type is invalid.
 Without a type column, positive points are issued and negative ones redeemed. Also the
 member-based rate: members who redeemed / members who earned in the window. Wilson interval for
 the member rate; change between periods: a pooled two-proportion z-test on it.
@@ -60,7 +63,7 @@ TIME = Role(
     "entry times",
     kind="time",
 )
-EARN, REDEEM = 1, 2
+EARN, REDEEM, EXPIRE, ADJUST = 1, 2, 3, 4
 
 
 def _values(text: str) -> tuple[str, ...]:
@@ -75,6 +78,8 @@ class Ledger:
     redeemed: list[int] = field(default_factory=list)
     earners: list[DistinctSet] = field(default_factory=list)
     redeemers: list[DistinctSet] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    adjusted: list[int] = field(default_factory=list)  # signed
 
 
 @register
@@ -96,14 +101,19 @@ class Redemption(WindowedKpi[Ledger]):
 
     earn_value: str = option("earn", "type values that issue points (comma-separated)")
     redeem_value: str = option("redeem", "type values that redeem points (comma-separated)")
+    expire_value: str = option("expire,expired,expiry", "type values of points that expired")
+    adjust_value: str = option(
+        "adjust,adjustment,correction", "type values of adjustments (reported apart)"
+    )
     signed: bool = field(default=False, metadata={"cli": False})  # no type column: set by bind
 
     def __post_init__(self) -> None:
         earn, redeem = _values(self.earn_value), _values(self.redeem_value)
         if not earn or not redeem:
             raise UsageError("--earn-value and --redeem-value need at least one value each")
-        if set(earn) & set(redeem):
-            raise UsageError("a type value cannot both earn and redeem")
+        kinds = [earn, redeem, _values(self.expire_value), _values(self.adjust_value)]
+        if sum(len(k) for k in kinds) != len({v for k in kinds for v in k}):
+            raise UsageError("a type value can be only one of earn, redeem, expire and adjust")
 
     def bind(self, roles: Mapping[str, str]) -> Redemption:
         return replace(self, signed="type" not in roles)
@@ -129,22 +139,31 @@ class Redemption(WindowedKpi[Ledger]):
         }
         if "type" in columns:
             text = pc.utf8_lower(pc.utf8_trim_whitespace(columns["type"].cast(pa.string())))
-            earn = pc.is_in(text, value_set=pa.array(_values(self.earn_value))).fill_null(False)
-            redeem = pc.is_in(text, value_set=pa.array(_values(self.redeem_value)))
             missing = pc.or_kleene(
                 text.is_null(), pc.is_in(text, value_set=pa.array(MISSING_SPELLINGS))
             ).fill_null(True)
-            earn, redeem, missing = (
-                np.asarray(x.fill_null(False)) for x in (earn, redeem, missing)
-            )
-            kind = np.where(earn, EARN, np.where(redeem, REDEEM, 0))
+            missing = np.asarray(missing)
+            kind = np.zeros(len(missing), dtype=np.int64)
+            for code, values in (
+                (EARN, self.earn_value),
+                (REDEEM, self.redeem_value),
+                (EXPIRE, self.expire_value),
+                (ADJUST, self.adjust_value),
+            ):
+                found = pc.is_in(text, value_set=pa.array(_values(values), pa.string()))
+                kind = np.where(np.asarray(found.fill_null(False)), code, kind)
             parsed["type"] = Parsed(kind, missing, ~missing & (kind == 0))
         return parsed
 
     def init(self) -> Ledger:
         n = len(self.windows)
         return Ledger(
-            [0] * n, [0] * n, [DistinctSet() for _ in range(n)], [DistinctSet() for _ in range(n)]
+            [0] * n,
+            [0] * n,
+            [DistinctSet() for _ in range(n)],
+            [DistinctSet() for _ in range(n)],
+            [0] * n,
+            [0] * n,
         )
 
     def update(self, state: Ledger, values: Mapping[str, np.ndarray]) -> Ledger:
@@ -152,14 +171,14 @@ class Redemption(WindowedKpi[Ledger]):
         import pyarrow as pa
 
         points, times = values["points"], values["time"]
+        size = np.abs(points)
         if "type" in values:
-            earned, redeemed, size = (
-                values["type"] == EARN,
-                values["type"] == REDEEM,
-                np.abs(points),
-            )
+            kind = values["type"]
+            earned, redeemed = kind == EARN, kind == REDEEM
+            expired, adjusted = kind == EXPIRE, kind == ADJUST
         else:
-            earned, redeemed, size = points > 0, points < 0, np.abs(points)
+            earned, redeemed = points > 0, points < 0
+            expired = adjusted = np.zeros(len(points), dtype=bool)
         members = values["member"]
         for i, window in enumerate(self.windows):
             inside = (times >= window.start) & (times < window.end)
@@ -167,16 +186,23 @@ class Redemption(WindowedKpi[Ledger]):
                 continue
             state.issued[i] += micros(size[inside & earned])
             state.redeemed[i] += micros(size[inside & redeemed])
+            state.expired[i] += micros(size[inside & expired])
+            state.adjusted[i] += micros(points[inside & adjusted])
             state.earners[i].add(pa.array(members[inside & earned], pa.string()))
             state.redeemers[i].add(pa.array(members[inside & redeemed], pa.string()))
         return state
 
     def merge(self, a: Ledger, b: Ledger) -> Ledger:
+        def add(x: list[int], y: list[int]) -> list[int]:
+            return [p + q for p, q in zip(x, y, strict=True)]
+
         return Ledger(
-            [x + y for x, y in zip(a.issued, b.issued, strict=True)],
-            [x + y for x, y in zip(a.redeemed, b.redeemed, strict=True)],
+            add(a.issued, b.issued),
+            add(a.redeemed, b.redeemed),
             [x.union(y) for x, y in zip(a.earners, b.earners, strict=True)],
             [x.union(y) for x, y in zip(a.redeemers, b.redeemers, strict=True)],
+            add(a.expired, b.expired),
+            add(a.adjusted, b.adjusted),
         )
 
     def view(self, state: Ledger, index: int) -> dict[str, Any]:
@@ -185,6 +211,8 @@ class Redemption(WindowedKpi[Ledger]):
             "redeemed": state.redeemed[index] / MICRO,
             "earners": state.earners[index].count(),
             "redeemers": state.redeemers[index].count(),
+            "expired": state.expired[index] / MICRO,
+            "adjusted": state.adjusted[index] / MICRO,
         }
 
     def finalize(self, state: dict[str, Any], confidence: float = 0.95) -> Estimate:
@@ -196,6 +224,11 @@ class Redemption(WindowedKpi[Ledger]):
             "members_redeeming": redeemers,
             "member_rate": 100 * redeemers / earners if earners else None,
             "member_rate_ci": None,
+            "points_expired": state["expired"],
+            "points_adjusted": state["adjusted"],
+            "settled_rate": (
+                100 * (state["redeemed"] + state["expired"]) / issued if issued else None
+            ),
         }
         if earners and redeemers <= earners:
             details["member_rate_ci"] = list(wilson(redeemers, earners, confidence))

@@ -130,3 +130,23 @@ def test_window_edges_and_nothing_issued():
         {"member": ["a", "a"], "points": [100, -10], "time": ["2025-04-01", "2025-03-31T23:00:00"]}
     )
     assert est.value is None and est.details["points_redeemed"] == 10.0 and est.notes
+
+
+def test_expire_and_adjust_are_their_own_categories():
+    from cxcli.kpis.redemption import Redemption
+    from cxcli.windows import explicit_window
+
+    kpi = Redemption().with_windows([explicit_window("2025-03-01", "2025-04-01")])
+    kpi = kpi.bind({"member": "m", "points": "p", "type": "t", "time": "at"})
+    est = kpi.compute(
+        {
+            "member": ["a", "a", "b", "b", "c", "c"],
+            "points": [100, 40, 200, 50, -15, 7],
+            "type": ["earn", "redeem", "earn", "Expired", "adjust", "bonus"],
+            "time": ["2025-03-02"] * 6,
+        }
+    )
+    # issued 300, redeemed 40, expired 50, adjusted -15 apart; "bonus" is no known type
+    assert est.value == pytest.approx(100 * 40 / 300)
+    assert est.details["points_expired"] == 50 and est.details["points_adjusted"] == -15
+    assert est.details["settled_rate"] == pytest.approx(100 * 90 / 300)
