@@ -8,7 +8,6 @@ inputs → batches (only the columns needed) → --where / --since / --until
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 import threading
@@ -684,49 +683,18 @@ def _named(job: Job) -> Iterator[None]:
 def _apply_profile(
     job: Job, sources: Mapping[str, list[Input]], readers: Mapping[int, Reader]
 ) -> None:
-    """Give the job what the export profile of its input says (see profiles.py): the roles'
-    columns, the --time column, options and row filters, each only where the user gave none;
-    said on stderr in one line."""
-    from .profiles import column_in, recognise
-    from .where import columns_of, parse_where
+    """Give the job what the export profile of its input says (profiles.apply), said on stderr
+    in one line."""
+    from .profiles import apply
 
-    kpi, query = job.kpi, job.query
-    if kpi.inputs:  # profiles describe one export, not a KPI of several inputs
+    if job.kpi.inputs:  # profiles describe one export, not a KPI of several inputs
         return
     source = next(iter(job.inputs.values()))
     header = readers[id(sources[source][0])].columns
-    profile = recognise(header, query.profile)
-    if profile is None:
-        return
-    known = {role.name: role for role in kpi.roles}
-    mapping = {}
-    for role, column in profile.roles_for(kpi.name).items():
-        found = column_in(header, column)
-        if role in known and found and not query.columns.get(role):
-            mapping[role] = found
-    said = [
-        f"{known[r].option} {_quoted(c)}" + (f" ({profile.said[c]})" if c in profile.said else "")
-        for r, c in mapping.items()
-    ]
-    changes: dict[str, Any] = {"columns": {**query.columns, **mapping}}
-    time = column_in(header, profile.time) if profile.time else None
-    if time and not query.time and not kpi.windowed:
-        changes["time"] = time
-        if query.needs_time:
-            said.append(f"--time {_quoted(time)}")
-    rule = profile.rules.get(kpi.name)
-    if rule is not None and all(column_in(header, c) for c in columns_of(parse_where(rule.where))):
-        changes["where"] = rule.where if not query.where else f"({rule.where}) and ({query.where})"
-        said.append(rule.why)
-    defaults = {f.name: f.default for f in dataclasses.fields(kpi)}
-    options = {
-        k: v for k, v in profile.options.get(kpi.name, {}).items() if getattr(kpi, k) == defaults[k]
-    }
-    said += [f"--{k.replace('_', '-')} {v}" for k, v in options.items()]
-    job.kpi = dataclasses.replace(kpi, **options) if options else kpi
-    job.query = replace(query, **changes)
-    job.profile = profile.name
-    job.notice(f"{profile.title} (profile {profile.name}): {', '.join(said) or 'recognised'}")
+    job.kpi, job.query, profile, said = apply(job.kpi, job.query, header)
+    if profile is not None:
+        job.profile = profile.name
+        job.notice(f"{profile.title} (profile {profile.name}): {', '.join(said) or 'recognised'}")
 
 
 def _plan_job(job: Job, sources: Mapping[str, list[Input]], readers: Mapping[int, Reader]):

@@ -16,7 +16,8 @@ from .columns import by_question, normalise
 from .engine import Query, plan_columns
 from .errors import CxError
 from .formats import Reader
-from .profiles import recognise
+from .kpi import Kpi
+from .profiles import apply, recognise
 from .registry import all_kpis
 from .source import Input, ReadSettings, open_reader, resolve_inputs
 from .times import MixedOrder, TimeFormat, TimeSettings, decide_format, parse_times
@@ -44,6 +45,7 @@ class Usable:
     roles: dict[str, str]  # role -> column
     input: str | None = None  # for a KPI with several inputs: which one this file is
     command: str = ""
+    why: str = ""  # how each column was found, and what its values are
 
 
 @dataclass
@@ -91,7 +93,7 @@ def inspect_file(
             for column in matched:
                 if column is not None and f"{name} {role.option}" not in column.roles:
                     column.roles.append(f"{name} {role.option}")
-    usable, unusable = _usable(item, header, labels)
+    usable, unusable = _usable(item, header, labels, sample)
     found = recognise(header)
     return FileInfo(
         item.path,
@@ -180,29 +182,103 @@ def _labelled(array: pa.Array) -> str | None:
     return None
 
 
+PROPOSE_MAX_INVALID = 0.2  # a KPI is proposed only when at most this share of values misfit
+_CUSTOMER_WORDS = re.compile(r"customer|client|account|user|member|subscriber|email|buyer|cust")
+
+
 def _usable(
-    item: Input, header: list[str], labels: dict[str, str]
+    item: Input, header: list[str], labels: dict[str, str], sample: pa.Table
 ) -> tuple[list[Usable], dict[str, str]]:
-    """The KPIs whose columns are all found by alias, as `cx <kpi>` itself would find them."""
+    """The KPIs the file can feed, their columns found as `cx <kpi>` itself finds them
+    (profile, alias, question wording), and only where the values fit the KPI."""
     usable, unusable = [], {}
     for name, cls in all_kpis().items():
         inputs = cls.inputs or {None: None}
         reasons = []
         for input_name, roles in inputs.items():
-            try:
-                plan = plan_columns(
-                    cls(), Query(), header, item.path, lambda _: None, roles, labels
+            kpi, query, profile, _ = (
+                apply(cls(), Query(), header)
+                if not cls.inputs
+                else (
+                    cls(),
+                    Query(),
+                    None,
+                    [],
                 )
+            )
+            try:
+                plan = plan_columns(kpi, query, header, item.path, lambda _: None, roles, labels)
+                why = _fits(kpi, plan.roles, sample, labels, profile)
             except CxError as exc:
                 reasons.append(exc.message.split(": ", 1)[-1].split("; columns")[0])
                 continue
-            use = Usable(name, plan.roles, input_name)
+            use = Usable(name, plan.roles, input_name, why=why)
             use.command = _command(name, item.path, plan.roles, input_name)
             usable.append(use)
             break
         else:
             unusable[name] = reasons[0] if reasons else "no columns found"
     return usable, unusable
+
+
+def _fits(kpi: Kpi, roles: dict[str, str], sample: pa.Table, labels: dict, profile: Any) -> str:
+    """How each role's column was found and what its values are; a CxError saying why not
+    when the values do not fit the KPI (a 0–10 column is no CSAT, a ticket id no customer)."""
+    from .readings import fit
+
+    kpi = kpi.bind(roles)
+    columns = {role: sample.column(column) for role, column in roles.items()}
+    kpi, times = fit(kpi, columns, roles)
+    parsed = kpi.parse(columns, times)
+    parts = []
+    for role in kpi.roles:
+        if role.name not in roles:
+            continue
+        column, values = roles[role.name], parsed[role.name]
+        present = ~values.missing
+        if present.sum() and values.invalid.sum() > PROPOSE_MAX_INVALID * present.sum():
+            share = values.invalid.sum() / present.sum()
+            raise CxError(f"{share:.0%} of {column!r} does not fit {role.option}")
+        parts.append(f"{role.option} {column!r} {_how(role, column, labels, profile, kpi.name)}")
+        valid = values.valid
+        if role.kind == "score" and valid.any():
+            low, high = int(values.values[valid].min()), int(values.values[valid].max())
+            if kpi.name == "nps" and high < 8:
+                raise CxError(f"{column!r} stays within {low}–{high}, no 0–10 likelihood answers")
+            parts[-1] += f", values {low}–{high}"
+        if role.name in _CUSTOMER_ROLES.get(kpi.name, ()) and _row_ids(values, column):
+            raise CxError(f"{column!r} is unique to each row, the rows' id, not a customer's")
+    if kpi.name in ("churn", "retention") and "end" not in roles:
+        raise CxError("no end (cancel, churn) date column")
+    return "; ".join(parts)
+
+
+_CUSTOMER_ROLES = {
+    "churn": ("id",),
+    "retention": ("id",),
+    "arpu": ("customer",),
+    "clv": ("customer",),
+    "mau": ("user",),
+    "redemption": ("member",),
+}
+
+
+def _row_ids(values: Any, column: str) -> bool:
+    """Whether a column of ids is unique to each row and not named as customers' ids."""
+    present = values.values[values.valid]
+    if present.size < 10 or _CUSTOMER_WORDS.search(column.lower()):
+        return False
+    return len(set(present.tolist())) == present.size
+
+
+def _how(role: Any, column: str, labels: dict, profile: Any, kpi: str) -> str:
+    """How a role's column was found: the export profile, its name, or its question."""
+    if profile is not None and profile.roles_for(kpi).get(role.name) == column:
+        return f"(the {profile.name} profile)"
+    names = {normalise(a) for a in (role.default, *role.aliases)}
+    if normalise(column) in names or normalise(column.rsplit(".", 1)[-1]) in names:
+        return "(its name)"
+    return "(its question)" if role.wording else "(its name)"
 
 
 def _command(kpi: str, path: str, roles: dict[str, str], input_name: str | None) -> str:
@@ -248,7 +324,7 @@ def starter_config(files: Sequence[str], base: Path) -> str:
             if use.input is not None:
                 multi.setdefault(use.kpi, {})[use.input] = (names[info.path], use)
                 continue
-            lines += _entry(use.kpi, {"input": names[info.path]}, use.roles)
+            lines += _entry(use.kpi, {"input": names[info.path]}, use.roles, use.why)
     for kpi, found in multi.items():
         if set(found) == set(all_kpis()[kpi].inputs):
             inputs = {name: source for name, (source, _) in found.items()}
@@ -262,9 +338,10 @@ def starter_config(files: Sequence[str], base: Path) -> str:
     return "\n".join(lines)
 
 
-def _entry(kpi: str, inputs: dict[str, str], roles: dict[str, str]) -> list[str]:
+def _entry(kpi: str, inputs: dict[str, str], roles: dict[str, str], why: str = "") -> list[str]:
     cls = all_kpis()[kpi]
-    lines = ["[[kpi]]", f"kpi = {_toml(kpi)}", f"label = {_toml(cls.title)}"]
+    lines = [f"# found: {why}"] if why else []
+    lines += ["[[kpi]]", f"kpi = {_toml(kpi)}", f"label = {_toml(cls.title)}"]
     lines += [f"{name} = {_toml(source)}" for name, source in inputs.items()]
     lines += [f"{role} = {_toml(column)}" for role, column in roles.items()]
     bound = "min" if cls().higher_is_better else "max"

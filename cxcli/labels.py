@@ -223,6 +223,8 @@ def choose(kpi: str, sample: pa.Array, extra: Iterable[LabelSet] = ()) -> LabelS
 def apply(arr: pa.Array, labels: LabelSet) -> pa.Array:
     """Text with every label replaced by its number (as text), labels meaning "no answer" by
     null, `N - label` by N; anything else left as it is (to be parsed, or found invalid)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return arr
     encoded = pc.dictionary_encode(arr)

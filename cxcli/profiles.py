@@ -10,11 +10,16 @@ it against your own export)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .engine import Query
+    from .kpi import Kpi
 
 SURVEY = ("nps", "csat", "ces")
 
@@ -234,3 +239,41 @@ def recognise(header: Sequence[str], wanted: str | None = None) -> Profile | Non
 def column_in(header: Sequence[str], column: str) -> str | None:
     """The header's spelling of a profile's column (names match ignoring case)."""
     return next((c for c in header if _key(c) == _key(column)), None)
+
+
+def apply(kpi: Kpi, query: Query, header: Sequence[str]) -> tuple[Kpi, Query, Profile | None, list]:
+    """The KPI and query as the header's profile says: the roles' columns, the --time column,
+    options and row filters, each only where the user gave none; the profile, and what it set
+    (as a line can say it)."""
+    from .where import columns_of, parse_where
+
+    profile = recognise(header, query.profile)
+    if profile is None:
+        return kpi, query, None, []
+    known = {role.name: role for role in kpi.roles}
+    mapping = {}
+    for role, column in profile.roles_for(kpi.name).items():
+        found = column_in(header, column)
+        if role in known and found and not query.columns.get(role):
+            mapping[role] = found
+    said = [
+        f"{known[r].option} {c!r}" + (f" ({profile.said[c]})" if c in profile.said else "")
+        for r, c in mapping.items()
+    ]
+    changes: dict[str, Any] = {"columns": {**query.columns, **mapping}}
+    time = column_in(header, profile.time) if profile.time else None
+    if time and not query.time and not kpi.windowed:
+        changes["time"] = time
+        if query.needs_time:
+            said.append(f"--time {time!r}")
+    rule = profile.rules.get(kpi.name)
+    if rule is not None and all(column_in(header, c) for c in columns_of(parse_where(rule.where))):
+        changes["where"] = rule.where if not query.where else f"({rule.where}) and ({query.where})"
+        said.append(rule.why)
+    defaults = {f.name: f.default for f in dataclasses.fields(kpi)}
+    options = {
+        k: v for k, v in profile.options.get(kpi.name, {}).items() if getattr(kpi, k) == defaults[k]
+    }
+    said += [f"--{k.replace('_', '-')} {v}" for k, v in options.items()]
+    kpi = dataclasses.replace(kpi, **options) if options else kpi
+    return kpi, dataclasses.replace(query, **changes), profile, said

@@ -140,3 +140,46 @@ def test_segment_and_chargebee(cx, tmp_path):
         "-q",
     )
     assert (churn.json["value"], churn.json["details"]["S"]) == (50.0, 2)
+
+
+PROPOSED = {  # what cx inspect and cx init propose on each export (cac needs a spend file too)
+    "qualtrics": {"nps", "csat", "ces"},
+    "surveymonkey": {"nps", "csat"},
+    "delighted": {"nps"},  # its 0-10 Score is no CSAT or CES
+    "zendesk": {"csat", "fcr", "art"},  # its ticket Id is no customer: no churn
+    "freshdesk": {"csat", "fcr", "aht", "art"},
+    "call-log": {"aht"},
+    "stripe": {"churn", "retention"},
+    "chargebee": {"churn", "retention"},
+    "shopify": {"arpu", "clv"},
+    "amplitude": {"mau"},
+    "mixpanel": {"mau"},
+    "segment": {"mau", "arpu", "clv"},  # Order Completed events carry a revenue property
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROPOSED))
+def test_init_proposes_only_what_makes_sense(cx, tmp_path, name):
+    path = FIXTURES[name](tmp_path)
+    info = cx("inspect", str(path), "--json").json[0]
+    proposed = {k["kpi"] for k in info["kpis"]} - {"cac"}
+    assert proposed == PROPOSED[name]
+    assert all(k["why"] for k in info["kpis"])  # each says why
+    config = tmp_path / "cx.toml"
+    assert cx("init", str(path), "-o", str(config)).exit_code == 0
+    entries = {
+        line.split('"')[1] for line in config.read_text().splitlines() if line.startswith("kpi = ")
+    }
+    assert entries == PROPOSED[name] - {"clv"}  # CLV waits, commented out, for a lifespan
+
+
+def test_reasons_a_kpi_is_not_proposed(cx, tmp_path):
+    delighted = cx("inspect", str(exports.delighted(tmp_path)), "--json").json[0]["not_found"]
+    assert "does not fit --score" in delighted["csat"]
+    zendesk = cx("inspect", str(exports.zendesk(tmp_path)), "--json").json[0]["not_found"]
+    assert "'Id' is unique to each row" in zendesk["churn"] or "no end" in zendesk["churn"]
+    ratings = tmp_path / "ratings.csv"
+    ratings.write_text("score,id\n" + "".join(f"{1 + i % 5},{i}\n" for i in range(40)))
+    found = cx("inspect", str(ratings), "--json").json[0]
+    assert "no 0–10 likelihood answers" in found["not_found"]["nps"]
+    assert "csat" in {k["kpi"] for k in found["kpis"]}

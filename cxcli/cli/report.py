@@ -222,13 +222,18 @@ def _print_inspection(infos) -> None:
                 name, c.type, f"{c.missing:,}", clean(", ".join(c.examples)), ", ".join(c.roles)
             )
         console.print(table)
+        if info.profile:
+            console.print(f"Export profile: {info.profile}", highlight=False, markup=False)
         if info.usable:
             console.print("KPIs this file can feed:")
             for use in info.usable:
                 console.print(f"  {use.command}", highlight=False, markup=False)
+                if use.why:
+                    console.print(f"    {use.why}", highlight=False, markup=False, style="dim")
         if info.unusable:
-            missing = ", ".join(sorted(info.unusable))
-            console.print(f"Not found (name the columns to use them): {missing}", highlight=False)
+            console.print("Not proposed:", highlight=False)
+            for kpi, why in sorted(info.unusable.items()):
+                console.print(f"  {kpi}: {why}", highlight=False, markup=False)
         console.print()
 
 

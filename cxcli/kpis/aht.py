@@ -53,10 +53,7 @@ ROLES = (
     Role(
         "handle",
         "handle_seconds",
-        (
-            *("handle_time", "handling_time", "total_handle_time", "aht", "duration"),
-            "handle_duration",
-        ),
+        ("handle_time", "handling_time", "total_handle_time", "aht", "handle_duration"),
         "the total handle time (used before the components when a file has both)",
         False,
         kind="duration",
