@@ -134,3 +134,19 @@ def test_a_kpi_command_imports_only_its_own_kpi():
     assert "cxcli.kpis.mau" in kpi_modules_for("--help")
     completing = kpi_modules_for("nps", env={"_CX_COMPLETE": "complete_bash"})
     assert "cxcli.kpis.mau" in completing  # completion offers every command
+
+
+def test_a_plain_csv_run_loads_no_other_reader_and_no_filter(tmp_path):
+    """The JSON and workbook readers (and calamine), and the --where grammar, load only when
+    an input or an option needs them (each costs milliseconds of start-up)."""
+    code = f"""
+import sys
+from cxcli.cli import app, block_pandas
+block_pandas()
+app(["nps", {str(SAMPLE / "survey.csv")!r}, "-q", "-o", {str(tmp_path / "r.json")!r}],
+    standalone_mode=False)
+loaded = {{"cxcli.where", "cxcli.formats.jsonlines", "cxcli.formats.workbook",
+          "python_calamine", "pyarrow.json"}} & set(sys.modules)
+print(sorted(loaded))
+"""
+    assert python(code) == "[]"
