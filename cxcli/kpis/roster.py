@@ -214,9 +214,8 @@ class RosterKpi(WindowedKpi[Roster]):
             parsed["end"] = Parsed(values, none, end.invalid | backwards)
         ends = parsed["end"].values if "end" in parsed else np.full(n, NO_END, dtype=np.int64)
         begins, never = start.values, none
-        if not self.count_trials:
-            begins, never, bad = self._after_trials(columns, times, start, ends, parsed)
-            start = Parsed(start.values, start.missing, start.invalid | bad)
+        if not self.count_trials:  # an invalid trial end is the trial end's, not the start's
+            begins, never = self._after_trials(columns, times, start, ends, parsed)
         parsed["start"] = Parsed(np.where(never, NO_END, begins), start.missing, start.invalid)
         if "mrr" in columns:
             parsed.update(self._monthly(columns))
@@ -226,9 +225,9 @@ class RosterKpi(WindowedKpi[Roster]):
         return parsed
 
     def _after_trials(self, columns, times, start, ends, parsed):
-        """(when each subscription makes a customer, which never do, which are invalid): from
-        its trial's end; never when it ended by then, never started, or is trialing with no
-        trial end to say when."""
+        """(when each subscription makes a customer, which never do): from its trial's end;
+        never when it ended by then, never started, or is trialing with no trial end to say
+        when."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -237,14 +236,13 @@ class RosterKpi(WindowedKpi[Roster]):
         from ..values import Parsed
 
         n = len(start.values)
-        begins, never, bad = start.values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        begins, never = start.values, np.zeros(n, dtype=bool)
         trial = None
         if "trial_end" in columns:
             trial = parse_times(columns["trial_end"], times, "trial_end")
             paid_from = trial.valid & (trial.values > start.values)
             begins = np.where(paid_from, trial.values, start.values)
             never |= paid_from & (ends <= trial.values)
-            bad |= trial.invalid
             parsed["trial_end"] = Parsed(trial.values, np.zeros(n, bool), trial.invalid)
         if "status" in columns:
             text = pc.utf8_lower(pc.utf8_trim_whitespace(columns["status"].cast(pa.string())))
@@ -253,7 +251,7 @@ class RosterKpi(WindowedKpi[Roster]):
             trialing = status == "trialing"
             never |= trialing & (trial is None or ~trial.valid)
             parsed["status"] = Parsed(np.zeros(n), np.zeros(n, bool), np.zeros(n, bool))
-        return begins, never, bad
+        return begins, never
 
     def _monthly(self, columns: Mapping[str, pa.Array]) -> dict[str, Parsed]:
         """Recurring revenue per month: --mrr per --interval (× --interval-count); an
