@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .changes import DEFAULT_ADJUST
 from .engine import Job, Query, Source, make_query
 from .errors import CxError, UsageError
 from .kpi import Kpi, option_fields, option_type
 from .periods import Period
 from .registry import all_kpis
+from .stats import ADJUSTMENTS
 from .where import parse_where
 
 REPORT_KEYS = {
@@ -28,6 +30,7 @@ REPORT_KEYS = {
     "name": str,
     "history": str,
     "confidence": float,
+    "adjust": str,
 }
 INPUT_KEYS = {
     "path": (str, list),
@@ -117,6 +120,7 @@ class Config:
     name: str = "report"
     history: Path | None = None
     unused_inputs: list[str] = field(default_factory=list)  # named in [inputs], read by no KPI
+    adjust: str = DEFAULT_ADJUST  # how every change test of the report is adjusted together
 
 
 def load_config(path: str | Path) -> Config:
@@ -246,7 +250,18 @@ class _Reader:
             name=report.get("name", "report"),
             history=self.resolve(report["history"]) if "history" in report else None,
             unused_inputs=unused,
+            adjust=self.adjustment(report),
         )
+
+    def adjustment(self, report: dict[str, Any]) -> str:
+        method = report.get("adjust", DEFAULT_ADJUST)
+        if method not in ADJUSTMENTS:
+            raise self.error(
+                f"[report] adjust = {method!r}: use one of {', '.join(ADJUSTMENTS)}",
+                "report",
+                "adjust",
+            )
+        return method
 
     def resolve(self, spec: str) -> Path:
         path = Path(spec).expanduser()

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .changes import DEFAULT_ADJUST, GroupTests, adjust_together, change_dict
 from .columns import check_duplicates, detect_column, find_column
 from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
 from .kpi import Kpi, Role
@@ -34,6 +35,7 @@ from .source import (
     resolve_inputs,
     spool,
 )
+from .stats import ADJUSTMENTS
 from .times import TimeSettings, parse_times
 from .values import Parsed
 from .windows import Window, default_window, explicit_window, split
@@ -70,6 +72,7 @@ class Query:
     header_rows: int | None = None  # records the header takes (default: one, or the layout's)
     max_invalid: float = 20.0  # % of the values read that may be invalid before no number is given
     profile: str | None = None  # --profile NAME|none (default: recognised by the header)
+    adjust: str = DEFAULT_ADJUST  # how the run's change tests are adjusted together
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_invalid <= 100:
@@ -80,6 +83,8 @@ class Query:
             raise UsageError(f"--confidence {self.confidence} must be in [0.5, 1), e.g. 0.95")
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise UsageError("--since must be before --until")
+        if self.adjust not in ADJUSTMENTS:
+            raise UsageError(f"--adjust {self.adjust!r}: use one of {', '.join(ADJUSTMENTS)}")
 
     @property
     def needs_time(self) -> bool:
@@ -116,6 +121,7 @@ def make_query(
         header_rows=get("header_rows"),
         max_invalid=20.0 if get("max_invalid") is None else float(get("max_invalid")),
         profile=get("profile"),
+        adjust=str(get("adjust") or DEFAULT_ADJUST),
     )
 
 
@@ -416,7 +422,34 @@ class _Accumulator:
                 label = None if code is None else period_label(code, self.query.period)
                 segment = key[:-1] if self.periods else key
                 entries.append((segment, label, self.groups[key], self.group_quality[key], None))
+        self.tests = self._tests(entries)
         return overall, GroupResults(entries, self._result)
+
+    def _before(self, entries: list, index: int) -> tuple | None:
+        """The entry of the period before entry `index` in the same segment, if any."""
+        segment, label = entries[index][0], entries[index][1]
+        before = entries[index - 1] if index else None
+        if label is None or not before or before[0] != segment or before[1] is None:
+            return None
+        return before
+
+    def _tests(self, entries: list) -> GroupTests:
+        """Every period's change test, computed before any group is read, so that all the
+        run's tests can be adjusted together (changes.adjust_together)."""
+        kpi, confidence = self.kpi, self.query.confidence
+        tests = GroupTests(confidence, self.query.adjust)
+        if self.query.period is None:
+            return tests
+        for index, (_, _, state, _, window) in enumerate(entries):
+            before = self._before(entries, index)
+            if before is None:
+                continue
+            old = before[2] if before[4] is None else kpi.view(before[2], before[4])
+            new = state if window is None else kpi.view(state, window)
+            test = kpi.compare(old, new, confidence)
+            if test is not None:
+                tests.tests[index] = test
+        return tests
 
     def _result(self, entries: list, index: int) -> Result:
         segment, label, state, quality, window = entries[index]
@@ -429,26 +462,14 @@ class _Accumulator:
         if self.query.period is not None:
             labels["period"] = label
             result.has_change = True
-            before = entries[index - 1] if index else None
-            if label is not None and before and before[0] == segment and before[1] is not None:
+            before = self._before(entries, index)
+            if before is not None:
                 old_state = before[2] if before[4] is None else kpi.view(before[2], before[4])
-                old = Result(
-                    kpi.finalize(old_state, self.query.confidence),
-                    before[3],
-                    {**dict(zip(self.plan.by, segment, strict=True)), "period": before[1]},
-                )
-                result.change = self._change(old_state, old, state, result)
+                a = kpi.finalize(old_state, self.query.confidence).value
+                b = result.estimate.value
+                delta = None if a is None or b is None else b - a
+                result.change = self.tests.change(index, before[1], delta)
         return result
-
-    def _change(self, old_state: Any, old: Result, state: Any, new: Result) -> dict:
-        p_value = self.kpi.compare(old_state, state)
-        a, b = old.estimate.value, new.estimate.value
-        return {
-            "vs": old.key["period"] if old.key else None,
-            "delta": None if a is None or b is None else b - a,
-            "p_value": p_value,
-            "significant": None if p_value is None else p_value < 1 - self.query.confidence,
-        }
 
 
 @dataclass(frozen=True)
@@ -796,6 +817,7 @@ def _finish(
     """The report of one job once every source has been read."""
     assert acc is not None
     query = job.query
+    kpi = acc.kpi = kpi.settle(acc.state)
     overall, groups = acc.results()
     plan = next(iter(plans.values()))
     columns = {r: c for p in plans.values() for r, c in p.roles.items()}
@@ -810,6 +832,7 @@ def _finish(
             "time": plan.time,
             "where": query.where,
             "confidence": query.confidence,
+            "adjust": query.adjust,
         }
     )
     if kpi.windowed:
@@ -832,6 +855,9 @@ def _finish(
         report.baseline = versus_baseline(
             kpi, kpi.view(acc.state, 0), overall.estimate, query.baseline, query.confidence
         )
+    report.tests = acc.tests
+    singles = [(report.baseline, query.confidence)] if report.baseline else []
+    report.adjusted = (adjust_together([acc.tests], singles, query.adjust), query.adjust)
     return report
 
 
@@ -870,24 +896,19 @@ def versus_baseline(
     previous report (for the KPIs that have one); against a bare number, whether the number
     lies outside this run's confidence interval."""
     value = estimate.value
-    out: dict[str, Any] = {
-        "vs": f"baseline {baseline.value:g}",
-        "value": baseline.value,
-        "source": baseline.source,
-        "delta": None if value is None else value - baseline.value,
-        "p_value": None,
-        "significant": None,
-        "declined": None,
-    }
+    delta = None if value is None else value - baseline.value
+    test = None
+    if value is not None and baseline.result is not None:
+        before = kpi.from_result(baseline.result)
+        test = None if before is None else kpi.compare(before, view, confidence)
+    change = change_dict(
+        f"baseline {baseline.value:g}", delta, test, None, DEFAULT_ADJUST, confidence
+    )
+    out: dict[str, Any] = {"vs": change.pop("vs"), "value": baseline.value}
+    out.update(source=baseline.source, **change, declined=None)
     if value is None:
         return out
-    if baseline.result is not None:
-        before = kpi.from_result(baseline.result)
-        if before is not None:
-            out["p_value"] = kpi.compare(before, view)
-        if out["p_value"] is not None:
-            out["significant"] = out["p_value"] < 1 - confidence
-    elif estimate.ci is not None:
+    if test is None and estimate.ci is not None:  # a bare number: is it outside the interval?
         out["significant"] = not estimate.ci[0] <= baseline.value <= estimate.ci[1]
     out["declined"] = value < baseline.value if kpi.higher_is_better else value > baseline.value
     return out
@@ -1076,7 +1097,7 @@ def _default_window(
     sources: Mapping[str, list[Input]],
     latest: Mapping[tuple[str, str], int],
 ) -> Window:
-    """The last complete month before the latest date in the window roles' columns."""
+    """The last complete month the window roles' columns reach (windows.default_window)."""
     found = [
         latest[(source, plans[input_name].roles[r])]
         for input_name, source in job.inputs.items()

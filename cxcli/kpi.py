@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     import numpy as np
     import pyarrow as pa
 
+    from .stats import Test
     from .times import TimeSettings
     from .values import Parsed
     from .windows import Window
@@ -187,9 +188,15 @@ class Kpi(ABC, Generic[S]):
     def finalize(self, state: S, confidence: float = 0.95) -> Estimate:
         """The headline value, n, interval and details of a state."""
 
-    def compare(self, before: S, after: S) -> float | None:
-        """Two-sided p-value for the change from `before` to `after`, or None if undefined."""
+    def compare(self, before: S, after: S, confidence: float) -> Test | None:
+        """The test of the change from `before` to `after` (two-sided p-value, minimum
+        detectable effect at `confidence`), or None where no test is defined."""
         return None
+
+    def settle(self, state: S) -> Kpi[S]:
+        """This KPI for what the whole run's data showed (`state`: all rows after the
+        filters), before any result is finalized: ART fixes its --as-of default here."""
+        return self
 
     def from_result(self, result: Mapping[str, Any]) -> Any:
         """What `compare` takes, rebuilt from a result of a previous JSON report (its `n` and
@@ -209,6 +216,7 @@ class Kpi(ABC, Generic[S]):
         missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
         state = kpi.update(kpi.init(), {k: p.values[used] for k, p in parsed.items()})
+        kpi = kpi.settle(state)
         return kpi.finalize(kpi.view(state, 0), confidence)
 
 

@@ -249,6 +249,7 @@ def apply(kpi: Kpi, query: Query, header: Sequence[str]) -> tuple[Kpi, Query, Pr
     if profile is None:
         return kpi, query, None, []
     from .where import columns_of, parse_where  # ~4 ms: only for a recognised export
+
     known = {role.name: role for role in kpi.roles}
     mapping = {}
     for role, column in profile.roles_for(kpi.name).items():

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import CxError
 from .kpi import Estimate, Kpi
 from .source import Input
+
+if TYPE_CHECKING:
+    from .changes import GroupTests
 
 SCHEMA_VERSION = 1
 MAX_EXAMPLES = 5
@@ -157,6 +160,8 @@ class Report:
     ranking: dict[str, Any] | None = None
     baseline: dict[str, Any] | None = None
     failure: CxError | None = None  # too many invalid values: no number is given
+    tests: GroupTests | None = None  # the groups' change tests (adjusted with the run's)
+    adjusted: tuple[int, str] | None = None  # (tests adjusted together, method)
 
     @property
     def value(self) -> float | None:
@@ -166,6 +171,13 @@ class Report:
         """The groups as JSON-ready dicts, one at a time (a report may have millions)."""
         for group in self.groups:
             yield group.to_dict(self.confidence)
+
+    def _adjusted_note(self) -> list[str]:
+        if self.adjusted is None or self.adjusted[0] < 2:
+            return []
+        from .changes import adjusted_note
+
+        return [adjusted_note(*self.adjusted, self.confidence)]
 
     def to_dict(self, groups: bool = True) -> dict[str, Any]:
         """The JSON model; `groups=False` leaves `groups` empty (renderers stream them)."""
@@ -194,7 +206,7 @@ class Report:
             "gate": self.gate,
             "ranking": self.ranking,
             "baseline": self.baseline,
-            "notes": list(self.overall.estimate.notes) + self.notes,
+            "notes": list(self.overall.estimate.notes) + self.notes + self._adjusted_note(),
             "failed": None if self.failure is None else {"reason": self.failure.message},
             "cx_version": __version__,
         }

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
+from .changes import adjust_together
 from .config import Config, Entry
 from .engine import Baseline, run_many, versus_baseline
 from .history import History, Run
@@ -82,6 +83,7 @@ class Combined:
     outcomes: list[Outcome]
     index: dict[str, Any] | None
     inputs: dict[str, list[Input]]
+    adjust: str = "bh"  # how the report's change tests were adjusted together
 
     @property
     def failures(self) -> list[Outcome]:
@@ -111,6 +113,7 @@ class Combined:
             "run_date": self.run_date.isoformat(),
             "config": str(self.config.path),
             "inputs": self.input_summaries(),
+            "adjust": self.adjust,
             "kpis": [o.to_dict() for o in self.outcomes],
             "index": self.index,
             "cx_version": __version__,
@@ -123,19 +126,32 @@ def run_report(
     history: History | None = None,
     progress: Callable[[Input, int], None] | None = None,
     generated_at: str | None = None,
+    adjust: str | None = None,
 ) -> Combined:
-    """Compute and judge every KPI of `config` as of `run_date`."""
+    """Compute and judge every KPI of `config` as of `run_date`; every change test of the
+    report (periods, baselines, previous runs) is adjusted together (`adjust`, default the
+    config's)."""
     reports, sources = run_many([e.job for e in config.entries], config.sources, progress)
     outcomes = [
         _judge(entry, report, history, run_date)
         for entry, report in zip(config.entries, reports, strict=True)
     ]
+    singles = [
+        (change, o.entry.job.query.confidence)
+        for o in outcomes
+        for change in (o.previous, o.report.baseline)
+        if change is not None
+    ]
+    groups = [o.report.tests for o in outcomes if o.report.tests is not None]
+    tests = adjust_together(groups, singles, method := adjust or config.adjust)
+    for o in outcomes:
+        o.report.adjusted = (tests, method)
     index = None
     if config.index is not None:
         values = {o.entry.id: (o.entry.kpi, o.report.value) for o in outcomes}
         index = cx_index(config.index, values)
     stamp = generated_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return Combined(config, run_date, stamp, outcomes, index, sources)
+    return Combined(config, run_date, stamp, outcomes, index, sources, method)
 
 
 def _judge(entry: Entry, report: Report, history: History | None, run_date: dt.date) -> Outcome:

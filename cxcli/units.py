@@ -239,3 +239,16 @@ def _plain_seconds(seconds: float | None) -> str:
     if hours:
         return f"{hours}h {minutes:02d}m {secs:02d}s"
     return f"{minutes}m {secs:02d}s"
+
+
+def fmt_duration(seconds: float) -> str:
+    """As people read durations: `45.2s`, `7m 40s`, `20.1 h`, `3.5 d`."""
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds:.1f}s"
+    if seconds < 3600:
+        minutes, rest = divmod(round(seconds), 60)
+        return f"{sign}{minutes}m {rest:02d}s"
+    if seconds < 48 * 3600:
+        return f"{sign}{seconds / 3600:.1f} h"
+    return f"{sign}{seconds / 86400:.1f} d"

@@ -1,6 +1,6 @@
 """Windows for KPIs measured over a span of time (churn, retention, arpu, cac, …): half-open
-[from, to), by default the last complete calendar month before the latest date in the data,
-and split into calendar periods for a series."""
+[from, to), by default the last complete calendar month the data reaches, and split into
+calendar periods for a series."""
 
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ class Window:
         return (self.end - self.start) / US_PER_DAY
 
     def iso(self) -> tuple[str, str]:
-        return _iso(self.start), _iso(self.end)
+        return iso_time(self.start), iso_time(self.end)
 
 
-def _iso(us: int) -> str:
+def iso_time(us: int) -> str:
+    """Epoch µs as ISO 8601 (UTC): a date when it is midnight."""
     stamp = _EPOCH + dt.timedelta(microseconds=us)
     return stamp.date().isoformat() if stamp.time() == dt.time() else stamp.isoformat()
 
@@ -51,9 +52,11 @@ def explicit_window(start: str | None, end: str | None) -> Window | None:
 
 
 def default_window(latest_us: int) -> Window:
-    """The last complete calendar month before the latest date."""
+    """The last complete calendar month the data reaches: the latest date's month when that
+    date is its last day (data through 30 June gives June), else the month before."""
     latest = (_EPOCH + dt.timedelta(microseconds=latest_us)).date()
-    end = latest.replace(day=1)
+    following = latest + dt.timedelta(days=1)
+    end = following.replace(day=1) if following.day == 1 else latest.replace(day=1)
     start = (end - dt.timedelta(days=1)).replace(day=1)
     return Window(_us(start), _us(end))
 

@@ -366,7 +366,8 @@ CHURN = [*ROLE_ARGS["churn"], "-q"]
 
 def test_windowed_default_window_and_series(cx):
     data = cx("churn", CUSTOMERS, *CHURN).json
-    assert (data["params"]["from"], data["params"]["to"]) == ("2025-05-01", "2025-06-01")
+    # the sample reaches 30 June 2025: June is the last complete month
+    assert (data["params"]["from"], data["params"]["to"]) == ("2025-06-01", "2025-07-01")
     assert data["groups"] == [] and data["details"]["duplicate_ids"] == 2
     series = cx(
         "retention",

@@ -77,7 +77,9 @@ def test_period_groups_with_change_and_unusable_times(write_csv):
     assert feb["n"] == 2 and feb["value"] == 0.0
     assert feb["change"]["vs"] == "2025-01"
     assert feb["change"]["delta"] == pytest.approx(-100 / 3)
-    assert 0 < feb["change"]["p_value"] < 1 and feb["change"]["significant"] is False
+    change = feb["change"]
+    assert 0 < change["p_value"] <= 1 and change["significant"] is False
+    assert change["test"] == "permutation_exact" and change["p_adjusted"] == change["p_value"]
     assert by_period["2025-01"]["change"] is None
     assert by_period[None]["quality"]["invalid"] == 1  # 'nope'
     assert data["quality"]["invalid_examples"][-1]["column"] == "When"

@@ -57,14 +57,20 @@ def test_churn_and_retention(cx, data, window):
     args = ["--from", window[0], "--to", window[1]] if window else []
     churn = cx("churn", str(folder / "customers.csv"), *CHURN_ARGS, *args).json
     retention = cx("retention", str(folder / "customers.csv"), *CHURN_ARGS, *args).json
-    begin, end = window or ("2025-05-01", "2025-06-01")  # the data ends in June 2025
+    crr = cx("retention", str(folder / "customers.csv"), *CHURN_ARGS, *args, "--method", "crr")
+    begin, end = window or ("2025-06-01", "2025-07-01")  # the data reaches 30 June 2025
     assert (churn["params"]["from"], churn["params"]["to"]) == (begin, end)
     c = counts(roster(customers), begin, end)
     assert {k: churn["details"][k] for k in "SLNE"} == {k: c[k] for k in "SLNE"}
     assert churn["details"]["reactivated"] == c["R"]
     assert churn["value"] == pytest.approx(100 * c["L"] / c["S"], abs=1e-9)
+    assert retention["definition"] == "retention.cohort"
+    assert retention["value"] == pytest.approx(100 * (c["S"] - c["L"]) / c["S"], abs=1e-9)
+    assert retention["value"] + churn["value"] == pytest.approx(100, abs=1e-9)
     kept = c["E"] - c["N"] - c["R"]
-    assert retention["value"] == pytest.approx(100 * kept / c["S"], abs=1e-9)
+    assert crr.json["definition"] == "retention.crr"
+    assert crr.json["value"] == pytest.approx(100 * kept / c["S"], abs=1e-9)
+    assert retention["details"]["crr"] == crr.json["value"]
     assert churn["details"]["duplicate_ids"] == 2
 
 
@@ -130,7 +136,7 @@ def test_arpu(cx, data, window):
         "-q",
         *args,
     ).json
-    begin, end = window or ("2025-05-01", "2025-06-01")
+    begin, end = window or ("2025-06-01", "2025-07-01")
     frame = valid_orders(orders)
     inside = frame[(frame["date"] >= begin) & (frame["date"] < end)]
     assert got["value"] == pytest.approx(
@@ -156,7 +162,7 @@ def test_cac_by_channel(cx, data, window):
         "-q",
         *args,
     ).json
-    begin, end = window or ("2025-05-01", "2025-06-01")
+    begin, end = window or ("2025-06-01", "2025-07-01")
     day = pd.to_datetime(spend["Day"])
     cost = pd.to_numeric(spend["Cost"])[(day >= begin) & (day < end)]
     signup = pd.to_datetime(customers["Signup"].replace("", None))

@@ -201,20 +201,20 @@ def test_the_default_window_pass_reads_times_as_the_run_does(cx, write_csv):
         f"C{i},{d}/01/2025 00:30,{'' if i % 3 else '15/02/2025 00:30'}"
         for i, d in enumerate(range(1, 28))
     ]
-    rows += ["C99,01/03/2025 00:30,"]  # the latest date: 1 March, 00:30
+    rows += ["C99,31/03/2025 00:30,"]  # the latest date: 31 March, 00:30
     path = write_csv("roster.csv", "\n".join(rows) + "\n")
     args = ["churn", str(path), "--id", "Customer", "--start", "Signup", "--end", "Cancelled"]
     plain = cx(*args, "--time-format", "%d/%m/%Y %H:%M", "-q")
     assert plain.exit_code == 0, plain.stderr
     assert (plain.json["params"]["from"], plain.json["params"]["to"]) == (
+        "2025-03-01",
+        "2025-04-01",
+    )  # the data reaches the last day of March: March is complete
+    berlin = cx(*args, "--time-format", "%d/%m/%Y %H:%M", "--tz", "Europe/Berlin", "-q")
+    # 00:30 on 31 March in Berlin is 30 March in UTC: March is not complete
+    assert (berlin.json["params"]["from"], berlin.json["params"]["to"]) == (
         "2025-02-01",
         "2025-03-01",
-    )
-    berlin = cx(*args, "--time-format", "%d/%m/%Y %H:%M", "--tz", "Europe/Berlin", "-q")
-    # 00:30 on 1 March in Berlin is still February in UTC: the window moves a month back
-    assert (berlin.json["params"]["from"], berlin.json["params"]["to"]) == (
-        "2025-01-01",
-        "2025-02-01",
     )
 
 

@@ -24,6 +24,14 @@ class GateOn(StrEnum):
     INTERVAL = "interval"
 
 
+class Adjust(StrEnum):
+    """How the change tests of a run are adjusted for multiplicity."""
+
+    BH = "bh"
+    HOLM = "holm"
+    NONE = "none"
+
+
 def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
@@ -305,6 +313,18 @@ def _all_common() -> list[inspect.Parameter]:
                 ),
             ],
             0.95,
+        ),
+        _param(
+            "adjust",
+            Annotated[
+                Adjust,
+                opt(
+                    help="How the run's change tests are adjusted together: bh "
+                    "(Benjamini-Hochberg), holm, none.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            Adjust.BH,
         ),
         _param(
             "format",

@@ -14,6 +14,7 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from .kpis import _error, _progress, _stdout_color, guarded
+from .options import Adjust
 
 
 class ReportFormat(StrEnum):
@@ -67,6 +68,14 @@ def report(
         list[ReportFormat] | None,
         typer.Option("--format", "-f", help="Files to write (repeatable; default all three)."),
     ] = None,
+    adjust: Annotated[
+        Adjust | None,
+        typer.Option(
+            help="How the report's change tests are adjusted together (default: the config's "
+            "[report] adjust, or bh).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
@@ -77,12 +86,12 @@ def report(
     """
 
     def work() -> int:
-        return _report(config, output_dir, name, history, date, formats, quiet)
+        return _report(config, output_dir, name, history, date, formats, quiet, adjust)
 
     guarded("cx report", debug, work)
 
 
-def _report(config_path, output_dir, name, history_path, date, formats, quiet) -> int:
+def _report(config_path, output_dir, name, history_path, date, formats, quiet, adjust) -> int:
     from ..config import load_config
     from ..history import History, locked
     from ..output import write_files
@@ -111,7 +120,8 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet) -
     with locked([folder / stem, *([history_file] if history_file else [])]):
         past = History(history_file) if history_file else None
         with _progress(quiet) as progress:
-            combined = run_report(config, run_date, past, progress)
+            method = None if adjust is None else str(adjust)
+            combined = run_report(config, run_date, past, progress, adjust=method)
         files = {paths[fmt]: _renderer(fmt, combined) for fmt in chosen}
         folder.mkdir(parents=True, exist_ok=True)
         write_files(files)

@@ -2,7 +2,7 @@
 
 ARPU = revenue in the window / distinct customers with an order in the window, over orders
 (`--customer`, `--amount`, `--date`). Windows are half-open [from, to); by default the last
-complete calendar month before the latest order date; `--period` gives a series. Revenue sums
+complete calendar month the order dates reach; `--period` gives a series. Revenue sums
 are exact; distinct customers are counted exactly with memory proportional to customers.
 
 >>> from cxcli.windows import explicit_window

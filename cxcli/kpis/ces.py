@@ -3,7 +3,8 @@
 CES = the mean score on a 1-7 (default) or 1-5 scale, higher = easier unless
 `--lower-is-easier`. Details: `pct_easy` (top-3-box on 1-7, top-2 on 1-5; bottom boxes when
 lower is easier), `pct_difficult` (the opposite boxes) and the effort index
-`pct_easy − pct_difficult`. Interval: Student t on the mean, kept within the scale; change
+`pct_easy − pct_difficult`. Interval: Student t on the mean, kept within the scale (when every
+answer is the same, the distribution-free bound of stats.constant_mean_interval); change
 between periods: Welch's t-test.
 
 >>> Ces().compute({"score": [7, 6, 5, 2]}).value
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..kpi import Estimate, Role, option
 from ..registry import register
-from ..stats import mean_interval, welch_p
+from ..stats import Test, constant_mean_interval, mean_interval, welch_test
 from .histogram import ScoreKpi, parse_scale
 
 if TYPE_CHECKING:
@@ -112,15 +113,18 @@ class Ces(ScoreKpi):
         }
         if n == 0:
             return Estimate(None, 0, None, details, (f"no valid {self.scale_text} scores",))
-        ci = mean_interval(mean, sd, n, confidence) if sd is not None else None
+        low, high = self.bounds
+        if sd == 0:  # every answer the same: the t interval would have width 0
+            ci = constant_mean_interval(mean, n, (low, high), confidence)
+        else:
+            ci = mean_interval(mean, sd, n, confidence) if sd is not None else None
         if ci is not None:  # a mean cannot leave the scale
-            low, high = self.bounds
             ci = (max(ci[0], low), min(ci[1], high))
         return Estimate(mean, n, ci, details)
 
-    def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
+    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
         n1, m1, s1 = self.moments(before)
         n2, m2, s2 = self.moments(after)
         if s1 is None or s2 is None:
             return None
-        return welch_p(m1, s1 * s1, n1, m2, s2 * s2, n2)
+        return welch_test(m1, s1 * s1, n1, m2, s2 * s2, n2, confidence)

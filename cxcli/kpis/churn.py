@@ -5,8 +5,8 @@ no end or end ≥ from), L = those of S whose end falls in [from, to). Details: 
 count E, the monthly and annual equivalents 1 − (1 − c)^(period / window length), and with
 `--mrr` revenue churn (MRR lost / MRR at the start). Wilson interval; change between periods: a
 pooled two-proportion z-test. A customer whose end is before its start is invalid; repeated ids
-are counted once and reported. Default window: the last complete calendar month before the
-latest date in the data.
+are counted once and reported. Default window: the last complete calendar month the data
+reaches (windows.default_window).
 
 >>> from cxcli.windows import explicit_window
 >>> kpi = Churn().with_windows([explicit_window("2025-03-01", "2025-04-01")])
@@ -23,7 +23,7 @@ from typing import Any
 
 from ..kpi import Estimate
 from ..registry import register
-from ..stats import two_proportion_p, wilson
+from ..stats import Test, two_proportion_test, wilson
 from .roster import RosterKpi
 
 MONTH_DAYS = 365.2425 / 12
@@ -75,5 +75,7 @@ class Churn(RosterKpi):
             return Estimate(None, 0, None, details, notes)
         return Estimate(100 * rate, s, wilson(lost, s, confidence), details, notes)
 
-    def compare(self, before: dict[str, Any], after: dict[str, Any]) -> float | None:
-        return two_proportion_p(before["L"], before["S"], after["L"], after["S"])
+    def compare(
+        self, before: dict[str, Any], after: dict[str, Any], confidence: float
+    ) -> Test | None:
+        return two_proportion_test(before["L"], before["S"], after["L"], after["S"], confidence)

@@ -3,8 +3,8 @@
 CLV = average purchase value × purchases per customer per year × lifespan (years) × margin,
 over orders (`--customer`, `--amount`, `--date`). Average purchase value = revenue / orders;
 purchases per customer per year = orders / customers / years, where years is `--years` or the
-observed span of the order dates; lifespan is `--lifespan` or 1 / `--annual-churn`; `--margin`
-defaults to 1. Every component is in `details`.
+calendar days the order dates cover (first and last day included); lifespan is `--lifespan`
+or 1 / `--annual-churn`; `--margin` defaults to 1. Every component is in `details`.
 
 >>> Clv(lifespan=3, margin=0.5, years=1).compute({"customer": ["a", "a", "b"],
 ...     "amount": [10, 30, 20], "date": ["2024-01-01", "2025-01-01", "2024-07-01"]}).value
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
+from ..periods import US_PER_DAY
 from ..registry import register
 from .orders import LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from ..values import Parsed
 
 YEAR_US = 365.2425 * 86_400 * 1_000_000
+SHORT_SPAN_DAYS = 90  # a shorter span of orders gets a note: its yearly rate is extrapolated
 
 
 @dataclass
@@ -131,7 +133,7 @@ class Clv(Kpi[Orders]):
     def finalize(self, state: Orders, confidence: float = 0.95) -> Estimate:
         customers = state.customers.count()
         revenue = state.revenue / MICRO
-        observed = (state.last - state.first) / YEAR_US if state.first is not None else None
+        observed = _span_years(state.first, state.last)
         years = self.years if self.years is not None else observed
         lifespan = (
             self.lifespan
@@ -156,8 +158,24 @@ class Clv(Kpi[Orders]):
         }
         if not state.orders:
             return Estimate(None, 0, None, details, ("no valid orders",))
-        if not years:
-            note = "the orders cover no time span: give --years"
+        days = round((observed or 0) * YEAR_US / US_PER_DAY)
+        if self.years is None and days <= 1:
+            note = "the orders are all of one day: give the years they stand for with --years"
             return Estimate(None, customers, None, details, (note,))
+        notes = ()
+        if self.years is None and days < SHORT_SPAN_DAYS:
+            notes = (
+                f"the orders cover only {days} days: purchases per year are extrapolated from "
+                "them (--years sets the span)",
+            )
         value = aov * frequency * lifespan * self.margin if lifespan else None
-        return Estimate(value, customers, None, details)
+        return Estimate(value, customers, None, details, notes)
+
+
+def _span_years(first: int | None, last: int | None) -> float | None:
+    """The calendar days the orders cover, first and last day included (orders on 1 January
+    and 30 June cover 181 days), in years."""
+    if first is None or last is None:
+        return None
+    days = last // US_PER_DAY - first // US_PER_DAY + 1
+    return days * US_PER_DAY / YEAR_US

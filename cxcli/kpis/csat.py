@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..errors import UsageError
 from ..kpi import Estimate, Role, option
 from ..registry import register
-from ..stats import two_proportion_p, wilson
+from ..stats import Test, two_proportion_test, wilson
 from .histogram import ScoreKpi
 
 if TYPE_CHECKING:
@@ -96,7 +96,11 @@ class Csat(ScoreKpi):
             return Estimate(None, 0, None, details, (f"no valid {self.scale_text} scores",))
         return Estimate(100 * satisfied / n, n, wilson(satisfied, n, confidence), details)
 
-    def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
-        return two_proportion_p(
-            self._satisfied(before), int(before.sum()), self._satisfied(after), int(after.sum())
+    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
+        return two_proportion_test(
+            self._satisfied(before),
+            int(before.sum()),
+            self._satisfied(after),
+            int(after.sum()),
+            confidence,
         )

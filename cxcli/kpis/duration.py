@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
-from ..stats import mean_interval, welch_p
+from ..stats import (
+    BOOTSTRAP_MAX_N,
+    BOOTSTRAP_MIN_N,
+    Test,
+    bootstrap_t_interval,
+    mean_interval,
+    quantile_ranks,
+    welch_test,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +40,7 @@ BINS_LIMIT = 1 << 20  # one int64 count per second up to 12.1 days: at most 8 Mi
 BINS_PER_VALUE = 4  # and at most 4 bins (32 bytes) per value the state has seen
 TAIL_LIMIT = 1 << 16  # distinct values outside the bins
 US = 1_000_000
+SKETCH_POINTS = 1000
 
 
 def _new_sketch() -> Any:
@@ -200,29 +209,78 @@ class DurationState:
         mean = self.total_us / US / self.n
         return math.sqrt(max(0.0, (self.sum_squares - self.n * mean * mean) / (self.n - 1)))
 
-    def quantiles(self, probabilities: tuple[float, ...]) -> dict[str, float | None]:
-        """The smallest value whose rank is at least p (exact, or from the sketch)."""
+    def distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """The durations as sorted distinct values and their counts: exact, or for a state
+        that became a sketch, 1,000 evenly ranked values of equal weight (approximate)."""
         import numpy as np
 
         if self.n == 0:
-            return {_label(p): None for p in probabilities}
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
         if self.sketch is not None:
-            return {_label(p): float(self.sketch.get_quantile(p)) for p in probabilities}
+            ranks = (np.arange(SKETCH_POINTS) + 0.5) / SKETCH_POINTS
+            values = np.asarray(self.sketch.get_quantiles(ranks), dtype=np.float64)
+            weights = np.diff(np.round(np.linspace(0, self.n, SKETCH_POINTS + 1))).astype(np.int64)
+            return values, weights
         pairs = self._pairs()
         pairs += [(kept, np.ones(kept.size, np.int64)) for kept in self.values + self.pending]
         values = np.concatenate([v for v, _ in pairs])
         counts = np.concatenate([c for _, c in pairs])
-        order = np.argsort(values, kind="stable")
-        values, reached = values[order], np.cumsum(counts[order])
-        picks = {}
-        for p in probabilities:
-            rank = min(max(math.ceil(p * self.n), 1), self.n)
-            picks[_label(p)] = float(values[np.searchsorted(reached, rank)])
-        return picks
+        distinct, where = np.unique(values, return_inverse=True)
+        return distinct, np.bincount(where, weights=counts, minlength=distinct.size).astype(
+            np.int64
+        )
+
+    def at_ranks(self, ranks: Sequence[int]) -> list[float]:
+        """The values of 1-based ranks in sorted order (from the sketch: approximate)."""
+        import numpy as np
+
+        if self.sketch is not None:
+            return [float(self.sketch.get_quantile(r / self.n)) for r in ranks]
+        values, counts = self.distinct()
+        reached = np.cumsum(counts)
+        return [float(values[np.searchsorted(reached, r)]) for r in ranks]
+
+    def quantiles(self, probabilities: tuple[float, ...]) -> dict[str, float | None]:
+        """The smallest value whose rank is at least p (exact, or from the sketch)."""
+        if self.n == 0:
+            return {quantile_label(p): None for p in probabilities}
+        if self.sketch is not None:
+            return {quantile_label(p): float(self.sketch.get_quantile(p)) for p in probabilities}
+        ranks = [min(max(math.ceil(p * self.n), 1), self.n) for p in probabilities]
+        return dict(zip(map(quantile_label, probabilities), self.at_ranks(ranks), strict=True))
+
+    def kept_values(self) -> np.ndarray | None:
+        """Every duration, while the state still holds them (n ≤ EXACT_LIMIT)."""
+        import numpy as np
+
+        if self.bins is not None or self.sketch is not None:
+            return None
+        return np.concatenate(self.values) if self.values else np.zeros(0)
 
 
-def _label(p: float) -> str:
+def quantile_label(p: float) -> str:
     return "p" + f"{p * 100:g}".replace(".", "_")
+
+
+def mean_interval_of(
+    state: DurationState, confidence: float
+) -> tuple[tuple[float, float] | None, str | None]:
+    """The interval of the mean duration and its method: a studentised bootstrap of the values
+    from BOOTSTRAP_MIN_N to BOOTSTRAP_MAX_N of them (durations are skewed: Student t
+    under-covers there), Student t otherwise; never below 0."""
+    small = BOOTSTRAP_MIN_N <= state.n <= BOOTSTRAP_MAX_N
+    values = state.kept_values() if small else None
+    if values is not None:
+        ci = bootstrap_t_interval(values, confidence)
+        method = "bootstrap_t"
+    elif state.sd:
+        ci = mean_interval(state.mean, state.sd, state.n, confidence)
+        method = "student_t"
+    else:
+        return None, None
+    if ci is None:
+        return None, None
+    return (max(0.0, ci[0]), ci[1]), method
 
 
 def parse_quantiles(text: str) -> tuple[float, ...]:
@@ -266,16 +324,21 @@ class DurationKpi(Kpi[DurationState]):
             "mean": state.mean,
             "sd": state.sd,
             "median": marks["p50"],
+            "median_ci": None,
             "p90": marks["p90"],
-            "quantiles": {_label(p): marks[_label(p)] for p in asked},
+            "quantiles": {quantile_label(p): marks[quantile_label(p)] for p in asked},
+            "ci_method": None,
         }
         if state.n == 0:
             return Estimate(None, 0, None, details, ("no valid durations",))
-        ci = None
-        if state.sd is not None:
-            low, high = mean_interval(state.mean, state.sd, state.n, confidence)
-            ci = (max(0.0, low), high)
-        return Estimate(state.mean, state.n, ci, details)
+        ranks = quantile_ranks(state.n, 0.5, confidence)
+        if ranks is not None:
+            details["median_ci"] = state.at_ranks(ranks)
+        ci, details["ci_method"] = mean_interval_of(state, confidence)
+        notes = ()
+        if state.sd == 0:
+            notes = (f"all {state.n:,} durations are equal: no spread to give an interval from",)
+        return Estimate(state.mean, state.n, ci, details, notes)
 
     def from_result(self, result: Mapping[str, Any]) -> DurationState | None:
         details, n = result.get("details") or {}, result.get("n") or 0
@@ -285,7 +348,11 @@ class DurationKpi(Kpi[DurationState]):
         squares = sd * sd * (n - 1) + n * mean * mean  # the sum of squares behind mean and sd
         return DurationState(n, round(mean * n * US), squares)
 
-    def compare(self, before: DurationState, after: DurationState) -> float | None:
+    def compare(
+        self, before: DurationState, after: DurationState, confidence: float
+    ) -> Test | None:
         if before.sd is None or after.sd is None:
             return None
-        return welch_p(before.mean, before.sd**2, before.n, after.mean, after.sd**2, after.n)
+        return welch_test(
+            before.mean, before.sd**2, before.n, after.mean, after.sd**2, after.n, confidence
+        )

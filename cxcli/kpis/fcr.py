@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ColumnNotFound, UsageError
 from ..kpi import Estimate, Kpi, Role
 from ..registry import register
-from ..stats import two_proportion_p, wilson
+from ..stats import Test, two_proportion_test, wilson
 from .tickets import TIME_ALIASES, UNRESOLVED, unresolved_as_value
 
 if TYPE_CHECKING:
@@ -210,7 +210,11 @@ class Fcr(Kpi["np.ndarray"]):
             return None
         return np.array([details[name] for name in names], dtype=np.int64)
 
-    def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
-        return two_proportion_p(
-            int(before[FIRST]), int(before[RESOLVED]), int(after[FIRST]), int(after[RESOLVED])
+    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
+        return two_proportion_test(
+            int(before[FIRST]),
+            int(before[RESOLVED]),
+            int(after[FIRST]),
+            int(after[RESOLVED]),
+            confidence,
         )

@@ -3,8 +3,8 @@
 NPS = 100 · (promoters − detractors) / n over valid 0–10 answers: promoters answer 9–10,
 passives 7–8, detractors 0–6. Whole numbers only (`9.0` counts as 9; `9.5`, `11`, `-1` and
 text are invalid). Interval: adjusted Wald (n+3, promoters+0.75, detractors+0.75,
-se = √((p+d−(p−d)²)/n)). Change between periods: a z-test on the two NPS with their
-(adjusted-Wald) variances.
+se = √((p+d−(p−d)²)/n)). Change between periods: pooled under the null — a z test with the
+pooled variance, or with few answers the exact permutation test (stats.nps_change_test).
 
 >>> Nps().compute({"score": [10, 9, 8, 3, None]}).value
 25.0
@@ -12,13 +12,12 @@ se = √((p+d−(p−d)²)/n)). Change between periods: a z-test on the two NPS 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..kpi import Estimate, Role
 from ..registry import register
-from ..stats import nps_adjusted, nps_interval, two_sided_p_normal
+from ..stats import Test, nps_change_test, nps_interval
 from .histogram import ScoreKpi
 
 if TYPE_CHECKING:
@@ -89,12 +88,7 @@ class Nps(ScoreKpi):
         value = 100 * (promoters - detractors) / n
         return Estimate(value, n, nps_interval(promoters, detractors, n, confidence), details)
 
-    def compare(self, before: np.ndarray, after: np.ndarray) -> float | None:
+    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
         (p1, _, d1), (p2, _, d2) = self._counts(before), self._counts(after)
-        n1, n2 = int(before.sum()), int(after.sum())
-        if n1 == 0 or n2 == 0:
-            return None
-        _, v1 = nps_adjusted(p1, d1, n1)
-        _, v2 = nps_adjusted(p2, d2, n2)
-        delta = (p2 - d2) / n2 - (p1 - d1) / n1
-        return two_sided_p_normal(delta / math.sqrt(v1 + v2))
+        n = (int(before.sum()), int(after.sum()))
+        return nps_change_test((p1, p2), (d1, d2), n, confidence)

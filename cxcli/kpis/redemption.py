@@ -1,7 +1,7 @@
 """Loyalty points redemption rate.
 
 Redemption = 100 · points redeemed / points issued in the window [from, to) (by default the
-last complete calendar month before the latest entry), over a ledger (`--member`, `--points`,
+last complete calendar month the entries reach), over a ledger (`--member`, `--points`,
 `--time`, and `--type`). With a type column, entries whose type is one of `--earn-value`
 (default `earn`) issue points and those in `--redeem-value` (default `redeem`) redeem them —
 comma-separated lists, any case — and points count by their size; `--expire-value` entries
@@ -32,7 +32,7 @@ from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..kpi import Estimate, Role, WindowedKpi, option
 from ..registry import register
-from ..stats import two_proportion_p, wilson
+from ..stats import Test, two_proportion_test, wilson
 from .orders import MICRO, micros
 
 if TYPE_CHECKING:
@@ -243,9 +243,11 @@ class Redemption(WindowedKpi[Ledger]):
             return None
         return {"earners": earners, "redeemers": redeemers}
 
-    def compare(self, before: dict[str, Any], after: dict[str, Any]) -> float | None:
+    def compare(
+        self, before: dict[str, Any], after: dict[str, Any], confidence: float
+    ) -> Test | None:
         if before["redeemers"] > before["earners"] or after["redeemers"] > after["earners"]:
             return None
-        return two_proportion_p(
-            before["redeemers"], before["earners"], after["redeemers"], after["earners"]
+        return two_proportion_test(
+            before["redeemers"], before["earners"], after["redeemers"], after["earners"], confidence
         )

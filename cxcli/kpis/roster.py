@@ -340,7 +340,11 @@ class RosterKpi(WindowedKpi[Roster]):
         details = result.get("details") or {}
         if not all(isinstance(details.get(k), int) for k in "SLNE"):
             return None
-        return {k: details[k] for k in "SLNE"}
+        reactivated = details.get("reactivated")
+        return {
+            **{k: details[k] for k in "SLNE"},
+            "R": reactivated if isinstance(reactivated, int) else 0,
+        }
 
     def counts(self, view: dict[str, Any]) -> dict[str, Any]:
         """The details every roster KPI reports."""

@@ -11,10 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..report import Report
+from ..units import fmt_duration
 from .text import (
     change_text,
     fmt_ci,
-    fmt_duration,
     fmt_number,
     fmt_value,
     hidden_note,

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..kpi import Kpi
 from ..report import Report
+from ..units import fmt_duration
 
 MAX_SHOWN = 50  # groups a table or Markdown shows; JSON and CSV keep every one
 
@@ -43,19 +44,6 @@ def fmt_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def fmt_duration(seconds: float) -> str:
-    """As people read durations: `45.2s`, `7m 40s`, `20.1 h`, `3.5 d`."""
-    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
-    if seconds < 60:
-        return f"{sign}{seconds:.1f}s"
-    if seconds < 3600:
-        minutes, rest = divmod(round(seconds), 60)
-        return f"{sign}{minutes}m {rest:02d}s"
-    if seconds < 48 * 3600:
-        return f"{sign}{seconds / 3600:.1f} h"
-    return f"{sign}{seconds / 86400:.1f} d"
-
-
 def fmt_ci(kpi: Kpi, ci: dict[str, Any] | None) -> str:
     if not ci:
         return ""
@@ -67,18 +55,31 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None) -> str:
         return ""
     delta = change["delta"]
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    amount = (
-        ("+" if delta >= 0 else "") + fmt_duration(delta)
-        if kpi.value_unit == "seconds"
-        else f"{delta:+.{kpi.decimals}f}"
-    )
-    text = f"{arrow} {amount} vs {change['vs']}"
-    p_value = change.get("p_value")
+    text = f"{arrow} {_signed(kpi, delta)} vs {change['vs']}"
+    p_value = change.get("p_adjusted", change.get("p_value"))
+    adjusted = change.get("adjust") not in (None, "none")
     if change.get("significant"):
-        text += f" (p={p_value:.3f})" if p_value is not None else " (outside the interval)"
-    elif change.get("significant") is False:
-        text += " (n.s.)"
+        if p_value is None:
+            return text + " (outside the interval)"
+        name = "p adj." if adjusted else "p"
+        return text + f" ({name} {_p_text(p_value)})"
+    if change.get("significant") is False:
+        mde = change.get("mde")
+        if mde is None:
+            return text + " (n.s.)"
+        return text + f" (n.s. ±{_signed(kpi, mde).lstrip('+')})"
     return text
+
+
+def _signed(kpi: Kpi, amount: float) -> str:
+    if kpi.value_unit == "seconds":
+        return ("+" if amount >= 0 else "") + fmt_duration(amount)
+    return f"{amount:+.{kpi.decimals}f}"
+
+
+def _p_text(p: float) -> str:
+    """p as people read it: 0.012, or < 0.001 rather than 0.000."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def quality_text(quality: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import ttest_ind
 
 from cxcli.kpis.ces import Ces
 
@@ -41,9 +42,15 @@ def test_single_row_has_no_interval():
     assert est.value == 6.0 and est.ci is None and est.details["sd"] is None
 
 
-def test_constant_scores_have_zero_width_interval():
+def test_constant_scores_get_the_distribution_free_interval():
+    """All answers 5 of 1-7 at n = 3: the Wilson lower bound of 3/3 at 95% is 1 / (1 + z²/3)
+    = 0.4385; the rest of the answers could lie anywhere on the scale."""
     est = Ces().compute({"score": [5, 5, 5]})
-    assert est.ci == (5.0, 5.0)
+    rest = 1 - 1 / (1 + 1.959963984540054**2 / 3)
+    assert est.ci == pytest.approx((5 - 4 * rest, 5 + 2 * rest), abs=1e-12)
+    assert Ces().compute({"score": [7] * 50}).ci[0] > 6.5  # narrower as n grows
+    low, high = Ces(scale="1-5").compute({"score": [1] * 10}).ci
+    assert low == 1 and 1 < high < 5
 
 
 def test_invalid_values():
@@ -55,6 +62,9 @@ def test_welch():
     kpi = Ces()
     a = kpi.update(kpi.init(), {"score": np.array([4, 5, 6] * 20)})
     b = kpi.update(kpi.init(), {"score": np.array([5, 6, 7] * 20)})
-    p = kpi.compare(a, b)
-    assert 0 < p < 1e-6
-    assert kpi.compare(a, kpi.update(kpi.init(), {"score": np.array([5])})) is None
+    test = kpi.compare(a, b, 0.95)
+    wanted = ttest_ind([4, 5, 6] * 20, [5, 6, 7] * 20, equal_var=False).pvalue
+    assert test.p_value == pytest.approx(wanted, rel=1e-10) and test.method == "welch_t"
+    # mde = (z.975 + z.8) · se, se = √(2 · (40/59) / 60)
+    assert test.mde == pytest.approx((1.959964 + 0.841621) * (2 * 40 / 59 / 60) ** 0.5, rel=1e-6)
+    assert kpi.compare(a, kpi.update(kpi.init(), {"score": np.array([5])}), 0.95) is None

@@ -34,7 +34,12 @@ def test_boundaries_by_hand():
     # S = a, b, c, h; L = b, h; N = d, f; E = a, c, d
     assert {k: est.details[k] for k in "SLNE"} == {"S": 4, "L": 2, "N": 2, "E": 3}
     assert est.value == 50.0 and est.n == 4
-    assert Retention().with_windows([MARCH]).compute(roster(BOUNDARIES)).value == 25.0
+    # of S = 4 two are kept (a, c); the classic CRR (E − N − R)/S = (3 − 2 − 0)/4
+    cohort = Retention().with_windows([MARCH]).compute(roster(BOUNDARIES))
+    assert cohort.value == 50.0 and cohort.value + est.value == 100
+    assert cohort.details["crr"] == 25.0 and "CRR (E − N − R)/S is 25.0%" in cohort.notes[-1]
+    crr = Retention(method="crr").with_windows([MARCH]).compute(roster(BOUNDARIES))
+    assert crr.value == 25.0 and crr.details["cohort_rate"] == 50.0
 
 
 def test_monthly_and_annual_equivalents():
@@ -99,4 +104,5 @@ def test_compare():
     kpi = Churn().with_windows([MARCH])
     low = {"S": 1000, "L": 20}
     high = {"S": 1000, "L": 60}
-    assert kpi.compare(low, high) < 0.001
+    test = kpi.compare(low, high, 0.95)
+    assert test.p_value < 0.001 and test.method == "pooled_z"

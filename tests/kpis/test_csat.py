@@ -69,7 +69,9 @@ def test_compare_pooled_z():
     a = kpi.update(kpi.init(), {"score": np.array([5] * 60 + [1] * 40)})
     b = kpi.update(kpi.init(), {"score": np.array([5] * 80 + [1] * 20)})
     # by hand: pooled 0.7, se = sqrt(.7*.3*(2/100)) = 0.0648; z = 0.2/0.0648 = 3.086
-    assert kpi.compare(a, b) == pytest.approx(0.002028, rel=1e-2)
-    assert kpi.compare(a, a) == pytest.approx(1.0)
+    test = kpi.compare(a, b, 0.95)
+    assert test.p_value == pytest.approx(0.002028, rel=1e-2) and test.method == "pooled_z"
+    assert test.mde == pytest.approx(100 * (1.959964 + 0.841621) * (0.21 * 0.02) ** 0.5, rel=1e-6)
+    assert kpi.compare(a, a, 0.95).p_value == pytest.approx(1.0)
     both_full = kpi.update(kpi.init(), {"score": np.array([5, 5])})
-    assert kpi.compare(both_full, both_full) == 1.0
+    assert kpi.compare(both_full, both_full, 0.95).p_value == 1.0

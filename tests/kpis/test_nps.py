@@ -88,6 +88,9 @@ def test_compare_significance():
     nps = Nps()
     low = nps.update(nps.init(), {"score": __import__("numpy").array([0] * 50 + [10] * 50)})
     high = nps.update(nps.init(), {"score": __import__("numpy").array([10] * 90 + [0] * 10)})
-    assert nps.compare(low, high) < 0.001
-    assert nps.compare(low, low) == pytest.approx(1.0)
-    assert nps.compare(nps.init(), high) is None
+    test = nps.compare(low, high, 0.95)
+    # pooled p = .7, d = .3: var = (1 − .4²) · 2/100, z = .8 / √.0168
+    assert test.method == "pooled_z"
+    assert test.p_value == pytest.approx(math.erfc(0.8 / math.sqrt(0.0168) / math.sqrt(2)))
+    assert nps.compare(low, low, 0.95).p_value == pytest.approx(1.0)
+    assert nps.compare(nps.init(), high, 0.95) is None

@@ -54,7 +54,7 @@ def test_clv_from_annual_churn_and_observed_span():
     est = Clv(annual_churn=0.5).compute(
         {"customer": ["a", "b"], "amount": [100, 100], "date": ["2024-01-01", "2025-01-01"]}
     )
-    years = 366 / 365.2425
+    years = 367 / 365.2425  # 1 Jan 2024 to 1 Jan 2025, both days included (2024 is a leap year)
     assert est.details["lifespan_years"] == 2.0 and est.details["years"] == pytest.approx(years)
     assert est.value == pytest.approx(100 * (2 / 2 / years) * 2)
 
@@ -69,6 +69,17 @@ def test_clv_needs_a_lifespan():
 def test_clv_single_day_needs_years():
     est = Clv(lifespan=1).compute({"customer": ["a"], "amount": [5], "date": ["2025-01-01"]})
     assert est.value is None and "--years" in est.notes[0]
+
+
+def test_clv_span_counts_both_end_days_and_notes_a_short_one():
+    """546 days of data (1 Jan 2024 to 29 Jun 2025) are 546 days, not 545."""
+    dates = {"customer": ["a", "b"], "amount": [10, 10], "date": ["2024-01-01", "2025-06-29"]}
+    est = Clv(lifespan=1).compute(dates)
+    assert est.details["observed_years"] * 365.2425 == pytest.approx(546)
+    assert est.notes == ()
+    short = Clv(lifespan=1).compute({**dates, "date": ["2025-06-01 09:00", "2025-06-30 18:00"]})
+    assert short.details["observed_years"] * 365.2425 == pytest.approx(30)
+    assert "30 days" in short.notes[0]
 
 
 def us(days):

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from conftest import SAMPLE
+from statsmodels.stats.multitest import multipletests
 
 from cxcli.config import load_config
 from cxcli.engine import run
@@ -88,8 +90,33 @@ def test_report_values_equal_the_single_kpi_runs(sample_report):
         }
         alone = run(entry.kpi, paths if entry.kpi.inputs else paths[""], entry.job.query)
         expected = json.loads(json.dumps(clean(alone.to_dict())))
-        for key in ("value", "n", "ci", "details", "quality", "groups", "params"):
+        for key in ("value", "n", "ci", "details", "quality", "params"):
             assert got[key] == expected[key], (entry.id, key)
+        assert unadjusted(got["groups"]) == unadjusted(expected["groups"]), entry.id
+
+
+def unadjusted(groups: list[dict]) -> list[dict]:
+    """Groups without what the report adjusts across all its tests (not per KPI)."""
+    out = []
+    for group in groups:
+        change = {k: v for k, v in (group.get("change") or {}).items()}
+        for key in ("p_adjusted", "significant"):
+            change.pop(key, None)
+        out.append({**group, "change": change or group.get("change")})
+    return out
+
+
+def test_report_adjusts_all_its_tests_together(sample_report):
+    """Every change test of the report — each KPI's periods, baselines and previous runs — is
+    one family: p_adjusted is Benjamini-Hochberg over all of them (statsmodels' answer)."""
+    _, data = sample_report
+    changes = [g["change"] for k in data["kpis"] for g in k["groups"] if g.get("change")]
+    changes += [c for k in data["kpis"] for c in (k["baseline"], k["vs_previous_run"]) if c]
+    tested = [c for c in changes if c["p_value"] is not None]
+    assert data["adjust"] == "bh" and len(tested) > 5
+    wanted = multipletests([c["p_value"] for c in tested], method="fdr_bh")[1]
+    assert [c["p_adjusted"] for c in tested] == pytest.approx(list(wanted), rel=1e-12)
+    assert all(c["significant"] == (c["p_adjusted"] < 0.05) for c in tested)
 
 
 def test_report_values_equal_the_subcommand(cx, sample_report):
@@ -109,10 +136,10 @@ def test_report_values_equal_the_subcommand(cx, sample_report):
         "json",
     ).json
     got = next(k for k in data["kpis"] if k["id"] == "nps")
-    assert (got["value"], got["ci"], got["groups"]) == (
+    assert (got["value"], got["ci"], unadjusted(got["groups"])) == (
         alone["value"],
         alone["ci"],
-        alone["groups"],
+        unadjusted(alone["groups"]),
     )
 
 
