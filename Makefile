@@ -50,7 +50,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check cxcli tests sample_data bench
 	$(VENV)/bin/ruff format --check cxcli tests sample_data bench
 
-# Rewrite tests/golden/*.json after an intended change to a number or a key.
+# Rewrite tests/golden/*.json after an intended change to a number or a key; a number the
+# independent oracle (tests/golden_oracle.py) does not agree with, or has not checked, fails.
 golden: $(STAMP)
 	CX_UPDATE_GOLDEN=1 $(VENV)/bin/pytest tests/test_golden.py
 

@@ -1,6 +1,9 @@
-"""Golden JSON for the sample data: any change to a number or a key shows up as a diff.
+"""Golden JSON for the sample data: any change to a number or a key shows up as a diff, and
+every number in it is first recomputed by an independent oracle (golden_oracle.py), so a
+golden file cannot hold a number no oracle has seen.
 
-Regenerate after an intended change with `make golden` (CX_UPDATE_GOLDEN=1 pytest …)."""
+Regenerate after an intended change with `make golden` (CX_UPDATE_GOLDEN=1 pytest …): it
+writes only outputs the oracle agrees with."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROLE_ARGS, SAMPLE
+from golden_oracle import ORACLES, verify
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = {
@@ -126,7 +130,44 @@ def test_golden(cx, name):
     result = cx(*args, "-q")
     assert result.exit_code == 0
     got = normalised(result.json)
+    verify(name, got)  # before it can become the golden file
     path = GOLDEN / f"{name}.json"
     if os.environ.get("CX_UPDATE_GOLDEN"):
         path.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n")
     assert got == json.loads(path.read_text())
+
+
+def test_every_golden_file_has_an_oracle():
+    assert set(CASES) == set(ORACLES) == {p.stem for p in GOLDEN.glob("*.json")}
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("nps_by_month", ("groups", 2, "change", "p_adjusted")),
+        ("nps_by_month", ("groups", 1, "ci", "high")),
+        ("csat_by_channel", ("groups", 0, "details", "satisfied")),
+        ("aht_top_agents", ("groups", 3, "details", "median_ci", 0)),
+        ("art_by_month", ("details", "km", "median")),
+        ("art_by_month", ("groups", 4, "change", "mde")),
+        ("retention_quarters_by_plan", ("groups", 1, "change", "p_value")),
+        ("churn_default_window", ("details", "revenue_churn")),
+        ("redemption", ("details", "member_rate_ci", 1)),
+    ],
+)
+def test_the_oracle_rejects_a_wrong_number(name, path):
+    data = json.loads((GOLDEN / f"{name}.json").read_text())
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = target[path[-1]] * 1.001 + 1e-6
+    with pytest.raises(AssertionError):
+        verify(name, data)
+
+
+def test_the_oracle_rejects_a_number_it_has_not_seen():
+    data = json.loads((GOLDEN / "ces_filtered.json").read_text())
+    verify("ces_filtered", data)
+    data["details"]["new_number"] = 1.5
+    with pytest.raises(AssertionError, match="no oracle checked"):
+        verify("ces_filtered", data)

@@ -115,10 +115,10 @@ def test_nps_exact_p_equals_brute_force_counting():
         p1, p2 = int(rng.integers(0, n1 + 1)), int(rng.integers(0, n2 + 1))
         d1, d2 = int(rng.integers(0, n1 - p1 + 1)), int(rng.integers(0, n2 - p2 + 1))
         table = nps_exact_table(p1 + p2, d1 + d2, n1, n2)
-        assert table[p1, d1] == pytest.approx(_brute_force_nps_p(p1, d1, n1, p2, d2, n2), abs=1e-12)
+        assert table[p1, d1] == pytest.approx(brute_force_nps_p(p1, d1, n1, p2, d2, n2), abs=1e-12)
 
 
-def _brute_force_nps_p(p1, d1, n1, p2, d2, n2):
+def brute_force_nps_p(p1, d1, n1, p2, d2, n2):
     """Count every split of the pooled answers (math.comb, no cx code)."""
     promoters, detractors, total = p1 + p2, d1 + d2, n1 + n2
     passives = total - promoters - detractors
