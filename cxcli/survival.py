@@ -71,6 +71,8 @@ def _combine(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.nda
 
     if values.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
+    if values.size == 1 or bool(np.all(values[1:] > values[:-1])):  # already distinct, sorted
+        return values, np.asarray(counts, dtype=np.int64)
     distinct, where = np.unique(values, return_inverse=True)
     return distinct, np.bincount(where, weights=counts, minlength=distinct.size).astype(np.int64)
 
@@ -90,9 +92,10 @@ def kaplan_meier(
         np.asarray(censored_times, float), np.asarray(censored_counts)
     )
     subjects = int(events.sum() + censored_counts.sum())
-    empty = np.zeros(0)
-    curve = Curve(times, empty, events, empty, empty, subjects, censored_times, censored_counts)
-    at_risk = curve.at_risk_at(times)  # a duration censored at t is still at risk at t
+    # at risk at t: all but those ended or censored before t (censored at t are still at risk)
+    ended_before = np.concatenate([[0], np.cumsum(events)[:-1]])
+    censored = np.concatenate([[0], np.cumsum(censored_counts)])
+    at_risk = subjects - ended_before - censored[np.searchsorted(censored_times, times, "left")]
     with np.errstate(divide="ignore", invalid="ignore"):
         survival = np.cumprod(1 - events / at_risk)
         terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), np.inf)

@@ -399,7 +399,8 @@ def bootstrap_t(values: np.ndarray) -> tuple[float, float]:
     draws = []
     step = max(1, 2_000_000 // n)
     for start in range(0, RESAMPLES, step):
-        sample = x[rng.integers(0, n, size=(min(step, RESAMPLES - start), n))]
+        picks = rng.integers(0, n, size=(min(step, RESAMPLES - start), n), dtype=np.int32)
+        sample = x[picks]
         spread = sample.std(axis=1, ddof=1)
         keep = spread > 0
         draws.append((sample.mean(axis=1)[keep] - mean) / (spread[keep] / math.sqrt(n)))

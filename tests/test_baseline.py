@@ -115,3 +115,14 @@ def test_table_and_markdown_show_the_baseline(cx):
     table = cx("nps", SURVEY, "-q", "--baseline", "20", "-f", "table").stdout
     assert "▲ +1.5 vs baseline 20 (n.s.)" in table
     assert "vs baseline 20" in cx("nps", SURVEY, "-q", "--baseline", "20", "-f", "markdown").stdout
+
+
+def test_a_km_resolution_time_against_a_report_is_judged_by_its_interval(cx, tmp_path):
+    """A report does not carry the Kaplan–Meier curve, so no log-rank test: the previous
+    value inside this run's interval is no significant change."""
+    args = ["art", str(SAMPLE / "tickets.csv"), "--created", "Opened", "--resolved", "Closed"]
+    previous = tmp_path / "previous.json"
+    previous.write_text(cx(*args, "--method", "km", "-q", "-f", "json").stdout)
+    versus = cx(*args, "--method", "km", "-q", "--baseline", str(previous)).json["baseline"]
+    assert versus["test"] is None and versus["p_value"] is None
+    assert versus["delta"] == 0 and versus["significant"] is False

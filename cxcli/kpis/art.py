@@ -67,6 +67,7 @@ RESOLVED = Role(
 
 METHODS = ("mean", "km")
 OPEN_LIMIT = 1 << 16  # distinct creation times of open tickets kept before coarsening
+PENDING_LIMIT = 1 << 19  # open tickets gathered (4 MB) before they are folded in
 OPEN_NOTE_SHARE = 0.05  # from this share of open tickets the mean gets a note
 OPEN_NOTE_GAP = 0.05  # or when the KM median is this much above the resolved tickets' one
 
@@ -80,21 +81,23 @@ class OpenTickets:
     times: np.ndarray | None = None
     counts: np.ndarray | None = None
     resolution: int = 1
-    pending: list[np.ndarray] = field(default_factory=list)
+    pending: list[tuple[np.ndarray, np.ndarray | None]] = field(default_factory=list)
     waiting: int = 0
 
-    def add(self, created: np.ndarray) -> None:
+    def add(self, created: np.ndarray, counts: np.ndarray | None = None) -> None:
+        """Times of open tickets (each once, or `counts` times)."""
         if created.size:
-            self.pending.append(created)
+            self.pending.append((created, counts))
             self.waiting += created.size
-            if self.waiting > OPEN_LIMIT:
+            if self.waiting > PENDING_LIMIT:
                 self.fold()
 
     def fold(self) -> OpenTickets:
-        """Fold pending times into the pairs, coarsening while they are too many."""
+        """Fold pending times into the pairs: exact while they are few enough, else floored
+        to the finest resolution (1 s × 2^k) that keeps them within OPEN_LIMIT."""
         import numpy as np
 
-        parts = [(p, np.ones(p.size, np.int64)) for p in self.pending]
+        parts = [(t, np.ones(t.size, np.int64) if c is None else c) for t, c in self.pending]
         if self.times is not None:
             parts.append((self.times, self.counts))
         self.pending, self.waiting = [], 0
@@ -102,24 +105,27 @@ class OpenTickets:
             return self
         times = np.concatenate([t for t, _ in parts])
         counts = np.concatenate([c for _, c in parts])
-        while True:
+        if self.resolution == 1:
+            distinct, where = np.unique(times, return_inverse=True)
+            if distinct.size > OPEN_LIMIT:
+                span = int(distinct[-1]) - int(distinct[0])
+                self.resolution = US
+                while span // self.resolution + 1 > OPEN_LIMIT:
+                    self.resolution *= 2
+        if self.resolution > 1:
             floored = times // self.resolution * self.resolution
             distinct, where = np.unique(floored, return_inverse=True)
-            if distinct.size <= OPEN_LIMIT:
-                break
-            self.resolution = US if self.resolution < US else 2 * self.resolution
         self.times = distinct
         self.counts = np.bincount(where, weights=counts, minlength=distinct.size).astype(np.int64)
         return self
 
     def merged(self, other: OpenTickets) -> OpenTickets:
-        import numpy as np
-
         out = OpenTickets(resolution=max(self.resolution, other.resolution))
         for part in (self, other):
-            out.pending += part.pending
+            for times, counts in part.pending:
+                out.add(times, counts)
             if part.times is not None:
-                out.pending.append(np.repeat(part.times, part.counts))
+                out.add(part.times, part.counts)
         return out.fold()
 
     @property
@@ -219,22 +225,28 @@ class Art(DurationKpi):
         if created.size == 0:
             return state
         done = resolved != UNRESOLVED
-        top = int(created.max())
-        if done.any():
-            top = max(top, int(resolved[done].max()))
-        state.latest = top if state.latest is None else max(state.latest, top)
+        latest = []  # of the resolutions and the open tickets' creations (the latest time)
         as_of = self.explicit_as_of
         if as_of is not None:  # as things stood then
             later = created > as_of
             state.count("created_after_as_of", int(later.sum()))
+            latest.append(int(created.max()))
             done &= ~later & (resolved <= as_of)
             still_open = ~done & ~later
         else:
             still_open = ~done
-        state.count("unresolved", int(still_open.sum()))
-        state.open.add(created[still_open])
-        seconds = (resolved[done] - created[done]) / 1e6
-        state.add(seconds.astype(np.float64))
+        opened = created[still_open]
+        state.count("unresolved", opened.size)
+        state.open.add(opened)
+        if opened.size:
+            latest.append(int(opened.max()))
+        ends = resolved[done]
+        if ends.size:
+            latest.append(int(ends.max()))
+        if latest:
+            top = max(latest)
+            state.latest = top if state.latest is None else max(state.latest, top)
+        state.add(((ends - created[done]) / 1e6).astype(np.float64))
         return state
 
     def curve(self, state: TicketState) -> Curve:
@@ -305,8 +317,10 @@ class Art(DurationKpi):
     def _km_estimate(
         self, estimate: Estimate, curve: Curve, details: dict[str, Any], notes: list[str]
     ) -> Estimate:
-        km = details["km"]
-        details["quantiles"] = km["quantiles"]
+        km = details["km"]  # the quantiles follow the method; the mean stays the resolved's
+        details.update(
+            median=km["median"], median_ci=km["median_ci"], p90=km["p90"], quantiles=km["quantiles"]
+        )
         if curve.subjects == 0:
             return replace(estimate, value=None, ci=None, notes=tuple(notes))
         if km["median"] is None:

@@ -63,12 +63,15 @@ class DurationState:
     pending: list[np.ndarray] = field(default_factory=list)  # other values not yet in `tail`
     sketch: Any = None  # a datasketches.kll_doubles_sketch once the tail outgrows TAIL_LIMIT
     counters: dict[str, int] = field(default_factory=dict)
+    _distinct: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _reached: np.ndarray | None = field(default=None, repr=False)  # cumulative counts
 
     def add(self, seconds: np.ndarray) -> None:
         import numpy as np
 
         if seconds.size == 0:
             return
+        self._distinct = self._reached = None
         seconds = np.ascontiguousarray(seconds, dtype=np.float64)
         self.n += int(seconds.size)
         self.total_us += int(np.rint(seconds * US).astype(np.int64).sum())
@@ -221,14 +224,22 @@ class DurationState:
             values = np.asarray(self.sketch.get_quantiles(ranks), dtype=np.float64)
             weights = np.diff(np.round(np.linspace(0, self.n, SKETCH_POINTS + 1))).astype(np.int64)
             return values, weights
-        pairs = self._pairs()
-        pairs += [(kept, np.ones(kept.size, np.int64)) for kept in self.values + self.pending]
-        values = np.concatenate([v for v, _ in pairs])
-        counts = np.concatenate([c for _, c in pairs])
-        distinct, where = np.unique(values, return_inverse=True)
-        return distinct, np.bincount(where, weights=counts, minlength=distinct.size).astype(
-            np.int64
-        )
+        if self._distinct is not None:
+            return self._distinct
+        small = [(kept, np.ones(kept.size, np.int64)) for kept in self.values + self.pending]
+        if self.tail is not None:
+            small.append(self.tail)
+        parts = [_distinct_pairs(small)] if small else []
+        if self.bins is not None:  # whole seconds: already sorted and distinct
+            seen = np.flatnonzero(self.bins)
+            parts.insert(0, (seen.astype(np.float64), self.bins[seen]))
+        interleaved = len(parts) == 2 and parts[0][0].size and parts[1][0].size
+        if interleaved and parts[1][0][0] <= parts[0][0][-1]:  # the rest falls among the bins
+            parts = [_distinct_pairs(parts)]
+        values = np.concatenate([v for v, _ in parts]) if parts else np.zeros(0)
+        counts = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, np.int64)
+        self._distinct = (values, counts)
+        return self._distinct
 
     def at_ranks(self, ranks: Sequence[int]) -> list[float]:
         """The values of 1-based ranks in sorted order (from the sketch: approximate)."""
@@ -237,8 +248,9 @@ class DurationState:
         if self.sketch is not None:
             return [float(self.sketch.get_quantile(r / self.n)) for r in ranks]
         values, counts = self.distinct()
-        reached = np.cumsum(counts)
-        return [float(values[np.searchsorted(reached, r)]) for r in ranks]
+        if self._reached is None or self._reached.size != counts.size:
+            self._reached = np.cumsum(counts)
+        return [float(values[np.searchsorted(self._reached, r)]) for r in ranks]
 
     def quantiles(self, probabilities: tuple[float, ...]) -> dict[str, float | None]:
         """The smallest value whose rank is at least p (exact, or from the sketch)."""
@@ -256,6 +268,16 @@ class DurationState:
         if self.bins is not None or self.sketch is not None:
             return None
         return np.concatenate(self.values) if self.values else np.zeros(0)
+
+
+def _distinct_pairs(pairs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(values, counts) pairs as sorted distinct values with their summed counts."""
+    import numpy as np
+
+    values = np.concatenate([v for v, _ in pairs])
+    counts = np.concatenate([c for _, c in pairs])
+    distinct, where = np.unique(values, return_inverse=True)
+    return distinct, np.bincount(where, weights=counts, minlength=distinct.size).astype(np.int64)
 
 
 def quantile_label(p: float) -> str:

@@ -81,6 +81,9 @@ def _distribution(data: dict[str, Any]) -> Table:
     return grid
 
 
+FLATTENED = ("count", "share", "median_age", "median", "p90", "restricted_mean")
+
+
 def _details_text(report: Report, data: dict[str, Any]) -> str:
     """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
     shown = {"promoters", "passives", "detractors", "pct_promoters", "pct_passives"}
@@ -88,11 +91,20 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
     details = dict(data["details"])
     quantiles = details.pop("quantiles", None) or {}
     details.update({k: v for k, v in quantiles.items() if k not in ("p50", "p90")})
+    for name in ("open", "km"):  # ART's open tickets and Kaplan–Meier summary, flattened
+        nested = details.pop(name, None)
+        wanted = FLATTENED  # under art.km the median and p90 above are already the curve's
+        if name == "km" and data["definition"] == "art.km":
+            wanted = ("restricted_mean",)
+        if isinstance(nested, dict):
+            details.update({f"{name}_{k}": v for k, v in nested.items() if k in wanted})
     parts = []
     for name, value in details.items():
         if name in shown or isinstance(value, bool) or not isinstance(value, int | float):
             continue
-        if isinstance(value, int):
+        if name.endswith("share"):
+            text = f"{100 * value:.1f}%"
+        elif isinstance(value, int):
             text = f"{value:,}"
         elif report.kpi.value_unit == "seconds":
             text = fmt_duration(value)

@@ -81,6 +81,7 @@ def test_open_tickets_are_counted_and_censored_at_the_latest_time():
 def test_method_km_makes_the_median_the_headline():
     est = Art(method="km").compute(TICKETS)
     assert est.value == 4 * DAY and est.n == 8
+    assert est.details["median"] == 4 * DAY and est.details["p90"] is None  # the curve's
     assert est.details["quantiles"] == {"p50": 4 * DAY, "p90": None}
     assert Art(method="km").definition == "art.km" and Art().definition == "art.mean"
 

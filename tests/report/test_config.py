@@ -248,3 +248,12 @@ def test_label_tables_are_checked(tmp_path):
     bad = GOOD + '\n[labels]\n"Great" = "high"\n'
     with pytest.raises(ConfigError, match=r"cx\.toml:\d+: \[labels\]: 'Great' = 'high'"):
         load_config(write(tmp_path, bad))
+
+
+def test_adjust_is_read_and_checked(tmp_path):
+    assert load_config(write(tmp_path, GOOD)).adjust == "bh"
+    holm = GOOD.replace('title = "Weekly"', 'title = "Weekly"\nadjust = "holm"')
+    assert load_config(write(tmp_path, holm)).adjust == "holm"
+    wrong = GOOD.replace('title = "Weekly"', 'title = "Weekly"\nadjust = "bonferroni"')
+    with pytest.raises(ConfigError, match=r"adjust = 'bonferroni': use one of bh, holm, none"):
+        load_config(write(tmp_path, wrong))

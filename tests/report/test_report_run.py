@@ -284,3 +284,16 @@ def test_unwritable_folder_corrupt_history_and_unused_inputs(cx, tmp_path):
     result = report(cx, config, tmp_path / "out", "--history", str(history))
     assert result.exit_code == 2 and "not a cx history file" in result.stderr
     assert history.read_bytes() == b"not parquet"
+
+
+def test_report_adjust_option_overrides_the_config(cx, tmp_path):
+    out = tmp_path / "out"
+    args = ["report", "-c", str(SAMPLE / "cx.toml"), "-o", str(out), "--date", "2026-11-23"]
+    args += ["--history", str(tmp_path / "history.parquet")]  # not the sample config's
+    assert cx(*args, "--adjust", "holm", "-q").exit_code == 0
+    data = json.loads((out / "report.json").read_text())
+    changes = [g["change"] for k in data["kpis"] for g in k["groups"] if g.get("change")]
+    tested = [c for c in changes if c["p_value"] is not None]
+    wanted = multipletests([c["p_value"] for c in tested], method="holm")[1]
+    assert data["adjust"] == "holm" and all(c["adjust"] == "holm" for c in tested)
+    assert [c["p_adjusted"] for c in tested] == pytest.approx(list(wanted), rel=1e-12)
