@@ -29,7 +29,7 @@ def flat_rows(report: Report) -> tuple[list[str], Iterator[list[Any]]]:
     header = ["kpi", "definition", "scope", *key_columns, "value", "n", "ci_low", "ci_high"]
     header += [*detail_names, "rows", "used", "missing", "invalid"]
     if has_change:
-        header += ["change_vs", "change_delta", "p_value", "significant"]
+        header += ["change_vs", "change_delta", "p_value", "significant", "p_adjusted", "mde"]
 
     def row(entry: dict[str, Any], scope: str) -> list[Any]:
         key = entry.get("key") or {}
@@ -42,7 +42,8 @@ def flat_rows(report: Report) -> tuple[list[str], Iterator[list[Any]]]:
         cells += [quality["rows"], quality["used"], quality["missing"], quality["invalid"]]
         if has_change:
             change = entry.get("change") or {}
-            cells += [change.get(k) for k in ("vs", "delta", "p_value", "significant")]
+            keys = ("vs", "delta", "p_value", "significant", "p_adjusted", "mde")
+            cells += [change.get(k) for k in keys]
         return cells
 
     def rows() -> Iterator[list[Any]]:

@@ -161,3 +161,18 @@ def test_sketch_rank_error_within_one_percent():
         assert abs(rank - wanted) <= 0.01, (q, rank)
     assert state.mean == pytest.approx(values.mean(), rel=1e-9)
     assert KLL_K >= 400
+
+
+def test_the_bootstrap_interval_does_not_depend_on_merge_order():
+    import numpy as np
+
+    from cxcli.kpis.aht import Aht
+
+    kpi = Aht()
+    values = np.exp(np.random.default_rng(5).normal(6, 1.5, 300)).round(1)
+    parts = [kpi.update(kpi.init(), {"handle": part}) for part in np.array_split(values, 4)]
+    one = kpi.merge(kpi.merge(parts[0], parts[1]), kpi.merge(parts[2], parts[3]))
+    other = kpi.merge(parts[3], kpi.merge(parts[1], kpi.merge(parts[2], parts[0])))
+    a, b = kpi.finalize(one), kpi.finalize(other)
+    assert a.details["ci_method"] == "bootstrap_t" and a.ci == b.ci
+    assert a.details["median_ci"] == b.details["median_ci"]
