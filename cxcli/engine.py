@@ -234,6 +234,7 @@ class _Accumulator:
         self.periods = query.period is not None and not kpi.windowed  # rows grouped by time
         self.grouped = bool(plan.by) or self.periods
         self.filtered_out = 0 if previous is None else previous.filtered_out
+        self.tests = GroupTests(query.confidence, query.adjust)  # the periods' tests: results()
         # Every column a row needs to be used, in the order examples name them.
         self.checked = [(role, col) for role, col in plan.roles.items()]
         if plan.time and query.needs_time:
@@ -893,7 +894,8 @@ def versus_baseline(
     kpi: Kpi, view: Any, estimate: Any, baseline: Baseline, confidence: float
 ) -> dict[str, Any]:
     """The change from the baseline, and whether it is real: a two-sample test against a
-    previous report (for the KPIs that have one); against a bare number, whether the number
+    previous report (for the KPIs that rebuild one from its details; adjusted later with the
+    run's other tests); against a bare number, or a report with no test, whether the number
     lies outside this run's confidence interval."""
     value = estimate.value
     delta = None if value is None else value - baseline.value
