@@ -842,6 +842,8 @@ def _finish(
     if query.strict and overall.estimate.n == 0:
         raise InputError(f"{inputs[0].path}: no valid values to compute {kpi.name} from (--strict)")
     notes = _notes(inputs, overall)
+    if overall.quality.invalid and kpi.invalid_rule:
+        notes.append(kpi.invalid_rule)
     failure = _too_invalid(overall, query.max_invalid, inputs[0].path)
     if failure is not None:  # the rest would give a number that misleads: none is given
         e = overall.estimate

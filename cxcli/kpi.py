@@ -88,6 +88,7 @@ class Kpi(ABC, Generic[S]):
     segment_role: ClassVar[str | None] = None  # a role that splits results, as --by would
     indicator: ClassVar[str] = "lagging"  # "leading" (moves first) or "lagging" (outcome)
     examples: ClassVar[tuple[str, ...]] = ()
+    invalid_rule: ClassVar[str | None] = None  # the range rule a note gives when rows are invalid
 
     @property
     @abstractmethod

@@ -107,6 +107,18 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray, fmt: DurationFormat | None 
     return Parsed(np.where(invalid, 0.0, values), number.missing, invalid)
 
 
+def within(parsed: Parsed, longest: float) -> Parsed:
+    """`parsed` with durations over `longest` seconds invalid."""
+    import numpy as np
+
+    from .values import Parsed
+
+    beyond = parsed.values > longest
+    if not beyond.any():
+        return parsed
+    return Parsed(np.where(beyond, 0.0, parsed.values), parsed.missing, parsed.invalid | beyond)
+
+
 def _clock_seconds(text: pa.Array, clock: str) -> tuple[np.ndarray, np.ndarray]:
     """Seconds of clock texts, and which cannot be read: a field out of range (minutes of a
     mm:ss reading may exceed 59: `75:30`), or two fields with no reading for them."""

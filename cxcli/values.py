@@ -28,6 +28,7 @@ MISSING_SPELLINGS = (
 )
 
 _NUMBER_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_FRACTION_RE = r"^\s*[+-]?[0-9]*\.[0-9]*[1-9][0-9]*\s*$"  # a decimal that is not whole
 TRUE_SPELLINGS = ("true", "yes", "y", "t", "1")
 FALSE_SPELLINGS = ("false", "no", "n", "f", "0")
 
@@ -97,7 +98,8 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     arr = _plain(arr)
     kind = arr.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        values = _np(pc.cast(arr, pa.float64()).fill_null(np.nan))
+        # Not `safe`: an int64 beyond 2^53 (or a uint64 beyond 2^63) rounds to the nearest float.
+        values = _np(pc.cast(arr, pa.float64(), safe=False).fill_null(np.nan))
         missing, infinite = np.isnan(values), np.isinf(values)
         return Parsed(np.where(missing | infinite, 0.0, values), missing, infinite)
     if pa.types.is_boolean(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind):
@@ -126,13 +128,28 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     return Parsed(np.where(infinite, 0.0, values), missing, bad | infinite)
 
 
+def parse_amounts(arr: pa.Array | pa.ChunkedArray) -> Parsed:
+    """Money or points: numbers, those beyond ±AMOUNT_MAX (1e15, in any currency) invalid."""
+    from .sums import AMOUNT_MAX
+
+    number = parse_numbers(arr)
+    beyond = np.abs(number.values) > AMOUNT_MAX
+    if not beyond.any():
+        return number
+    return Parsed(np.where(beyond, 0.0, number.values), number.missing, number.invalid | beyond)
+
+
 def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Parsed:
     """Whole numbers in [low, high]; `9.0` is 9, while `9.5`, out-of-range and text are invalid."""
     arr = _plain(arr)
     if pa.types.is_integer(arr.type):
         missing = _null_mask(arr)
-        values = _np(pc.cast(arr, pa.int64()).fill_null(0))
-        return Parsed(values, missing, ~missing & ((values < low) | (values > high)))
+        huge = np.zeros(len(arr), dtype=bool)
+        if arr.type == pa.uint64():  # beyond int64: out of any scale
+            top = pa.scalar(np.iinfo(np.int64).max, pa.uint64())
+            huge = _np(pc.greater(arr, top).fill_null(False))
+        values = _np(pc.cast(arr, pa.int64(), safe=False).fill_null(0))
+        return Parsed(values, missing, ~missing & (huge | (values < low) | (values > high)))
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return _integral(parse_numbers(arr), low, high)
     if high - low <= SPELLED_SCALE:
@@ -205,8 +222,12 @@ def _text_integers(arr: pa.Array, low: int, high: int) -> Parsed:
     invalid = np.zeros(len(arr), dtype=bool)
     rest = np.flatnonzero(~plain & ~missing)
     if rest.size:
-        other = _integral(parse_numbers(arr.take(pa.array(rest))), low, high)
-        values[rest], missing[rest], invalid[rest] = other.values, other.missing, other.invalid
+        texts = arr.take(pa.array(rest))
+        other = _integral(parse_numbers(texts), low, high)
+        # `9.99999999999999999` reads as the float 10.0, but it is no whole number.
+        fraction = _np(pc.match_substring_regex(texts, _FRACTION_RE).fill_null(False))
+        values[rest], missing[rest] = other.values, other.missing
+        invalid[rest] = other.invalid | (fraction & ~other.missing)
     invalid |= ~missing & ~invalid & ((values < low) | (values > high))
     return Parsed(values, missing, invalid)
 

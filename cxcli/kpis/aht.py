@@ -6,9 +6,10 @@ components' means are details; naming components (and not the total) uses the co
 with every component the file has. Values are seconds (or `--unit`, or the unit a column's
 name states: `… in minutes`, `(in hrs)`, `_ms`) or clock text (`H:MM:SS`; two-field `MM:SS`
 for components, `--clock` or the header for a total). In a row, an empty component counts as
-0; a row with every component (or its total) empty is missing; a negative or non-numeric value
-is invalid. Value: the mean handle time in seconds (exact); details: median, p90 and
-`--quantiles` (exact; see duration.py), and the mean of each component.
+0; a row with every component (or its total) empty is missing; a negative or non-numeric value,
+or one over LONGEST_HANDLE (7 days: `99999:00:00` is no call), is invalid. Value: the mean
+handle time in seconds (exact); details: median, p90 and `--quantiles` (exact; see
+duration.py), and the mean of each component.
 
 >>> Aht().compute({"talk": [300, "5:00", None], "hold": [60, None, 30],
 ...                "acw": [40, 20, None]}).value
@@ -24,9 +25,12 @@ from typing import TYPE_CHECKING
 from ..errors import ColumnNotFound
 from ..kpi import Estimate, Role, option
 from ..registry import register
+from ..sums import exact_total
 from ..units import CLOCKS, SECONDS, DurationFormat
 from .duration import US, DurationKpi, DurationState
 from .tickets import TIME_ALIASES
+
+LONGEST_HANDLE = 7 * 86400.0  # seconds: a longer handle time (or component) is invalid
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,6 +72,7 @@ class Aht(DurationKpi):
     """Mean handle time (talk + hold + after-call work), with median and p90."""
 
     name = "aht"
+    invalid_rule = "a handle time is invalid when it is negative, not a duration or over 7 days"
     title = "Average Handle Time"
     roles = ROLES
     time_aliases = ("started_at", "start_time", "call_start", *TIME_ALIASES)
@@ -150,11 +155,14 @@ class Aht(DurationKpi):
     ) -> dict[str, Parsed]:
         import numpy as np
 
-        from ..units import parse_durations
+        from ..units import parse_durations, within
         from ..values import Parsed
 
         formats = dict(self.formats)
-        parsed = {role: parse_durations(col, formats.get(role)) for role, col in columns.items()}
+        parsed = {
+            role: within(parse_durations(col, formats.get(role)), LONGEST_HANDLE)
+            for role, col in columns.items()
+        }
         # An empty component counts as 0 in its row.
         return {
             role: p
@@ -184,7 +192,7 @@ class Aht(DurationKpi):
         state.add(np.asarray(handle, dtype=np.float64))
         for role, seconds in values.items():
             if role in COMPONENTS:
-                state.count(f"{role}_us", int(np.rint(seconds * US).astype(np.int64).sum()))
+                state.count(f"{role}_us", exact_total(seconds, US))
         return state
 
     def finalize(self, state: DurationState, confidence: float = 0.95) -> Estimate:

@@ -49,6 +49,7 @@ class Arpu(WindowedKpi[Revenue]):
     """Revenue per customer who ordered in the window."""
 
     name = "arpu"
+    invalid_rule = "an amount is invalid when it is not a number or beyond ±1e15"
     title = "Average Revenue Per User"
     value_unit = "money"
     decimals = 2

@@ -4,7 +4,9 @@ Resolution time = `--resolved` − `--created`. A ticket with no resolution time
 a used row, censored at `--as-of` (default: the latest creation or resolution time in the data,
 as JSON's `details.as_of` says); with an explicit `--as-of`, a ticket resolved later is open
 then and one created later is left out (`created_after_as_of`). A ticket resolved before it was
-created is invalid. Times may be dates, naive timestamps (UTC, or `--tz`) or carry an offset.
+created is invalid, and so is one more than 10 years after it (LONGEST_RESOLUTION_US: a
+`9999-12-31` "never" sentinel is not a resolution time). Times may be dates, naive timestamps
+(UTC, or `--tz`) or carry an offset.
 
 `--method mean` (default, `art.mean`): the mean resolution time in seconds of the resolved
 tickets (exact), which open tickets bias low — so the details always give how many are open
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 
     from ..times import TimeSettings
     from ..values import Parsed
+
+LONGEST_RESOLUTION_US = round(10 * 365.25 * 86400) * US
 
 CREATED = Role(
     "created",
@@ -169,6 +173,10 @@ class Art(DurationKpi):
     """Mean time from ticket creation to resolution, with median and p90."""
 
     name = "art"
+    invalid_rule = (
+        "a resolution time is invalid when it is before the creation time or more than 10 years "
+        "after it (a 9999-12-31 'never' is no resolution)"
+    )
     title = "Average Resolution Time"
     roles = (CREATED, RESOLVED)
     time_role = "created"  # periods and --since/--until go by creation time by default
@@ -216,7 +224,8 @@ class Art(DurationKpi):
 
         created = parse_times(columns["created"], times, "created")
         resolved = parse_times(columns["resolved"], times, "resolved")
-        return {"created": created, "resolved": unresolved_as_value(resolved, created)}
+        resolved = unresolved_as_value(resolved, created, LONGEST_RESOLUTION_US)
+        return {"created": created, "resolved": resolved}
 
     def update(self, state: TicketState, values: Mapping[str, np.ndarray]) -> TicketState:
         import numpy as np

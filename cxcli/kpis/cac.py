@@ -69,6 +69,7 @@ class Cac(WindowedKpi[Acquisition]):
     """Marketing spend per new customer in the window."""
 
     name = "cac"
+    invalid_rule = "a spend amount is invalid when it is not a number or beyond ±1e15"
     title = "Customer Acquisition Cost"
     value_unit = "money"
     decimals = 2
@@ -108,14 +109,14 @@ class Cac(WindowedKpi[Acquisition]):
         import numpy as np
 
         from ..times import parse_times
-        from ..values import Parsed, parse_numbers
+        from ..values import Parsed, parse_amounts
 
         parsed: dict[str, Parsed] = {}
         for role in ("date", "start"):
             if role in columns:
                 parsed[role] = parse_times(columns[role], times, role)
         if "amount" in columns:
-            amount = parse_numbers(columns["amount"])
+            amount = parse_amounts(columns["amount"])
             parsed["amount"] = Parsed(
                 amount.values, amount.missing, amount.invalid | (amount.values < 0)
             )

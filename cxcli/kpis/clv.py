@@ -54,6 +54,7 @@ class Clv(Kpi[Orders]):
     """Customer lifetime value from orders, lifespan (or churn) and margin."""
 
     name = "clv"
+    invalid_rule = "an amount is invalid when it is not a number or beyond ±1e15"
     title = "Customer Lifetime Value"
     value_unit = "money"
     decimals = 2

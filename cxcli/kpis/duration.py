@@ -1,7 +1,8 @@
 """Shared state for duration KPIs (AHT, ART): exact count, sum and sum of squares, and what the
 median, p90 and any --quantiles need.
 
-Sums are kept in integer microseconds, so merging in any order gives exactly the same mean.
+Sums are kept in integer microseconds (cxcli/sums.py: exact, never wrapping), so merging in any
+order gives exactly the same mean.
 Quantiles are exact as long as they can be in bounded memory: up to EXACT_LIMIT values a state
 keeps them; past that, whole seconds below BINS_LIMIT (12 days) are counted in one bin per second
 (durations from second-resolution timestamps and clock texts — nearly all of them), and the rest
@@ -30,6 +31,7 @@ from ..stats import (
     quantile_ranks,
     welch_test,
 )
+from ..sums import exact_total
 
 if TYPE_CHECKING:
     import numpy as np
@@ -74,7 +76,7 @@ class DurationState:
         self._distinct = self._reached = None
         seconds = np.ascontiguousarray(seconds, dtype=np.float64)
         self.n += int(seconds.size)
-        self.total_us += int(np.rint(seconds * US).astype(np.int64).sum())
+        self.total_us += exact_total(seconds, US)
         self.sum_squares += float(np.square(seconds).sum())
         self._keep(seconds)
 

@@ -76,7 +76,7 @@ def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) ->
     import numpy as np
 
     from ..times import parse_times
-    from ..values import Parsed, parse_ids, parse_numbers
+    from ..values import Parsed, parse_amounts, parse_ids
 
     parsed: dict[str, Parsed] = {}
     if "customer" in columns:
@@ -85,7 +85,7 @@ def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) ->
         parsed["date"] = parse_times(columns["date"], times, "date")
     if "amount" not in columns:
         return parsed
-    amount = parse_numbers(columns["amount"])
+    amount = parse_amounts(columns["amount"])
     n = len(amount.values)
     none = np.zeros(n, dtype=bool)
     kind, missing = np.full(n, ORDER_ROW, dtype=np.int8), amount.missing
@@ -98,7 +98,7 @@ def parse_orders(columns: Mapping[str, pa.Array], times: TimeSettings | None) ->
         line = amount.missing & ~parse_ids(columns["order"]).missing
         kind, missing = np.where(line, LINE_ROW, kind), amount.missing & ~line
     if "refunds" in columns:
-        refunds = parse_numbers(columns["refunds"])
+        refunds = parse_amounts(columns["refunds"])
         refunded = np.where(refunds.missing, 0.0, refunds.values)
         parsed["refunds"] = Parsed(refunded, none, refunds.invalid | (refunded < 0))
     if "status" in columns:
@@ -123,6 +123,7 @@ def _status(column: pa.Array) -> np.ndarray:
 
 
 def micros(amounts: np.ndarray) -> int:
-    import numpy as np
+    """The exact sum of amounts in millionths (amounts are bounded by AMOUNT_MAX)."""
+    from ..sums import exact_total
 
-    return int(np.rint(amounts * MICRO).astype(np.int64).sum())
+    return exact_total(amounts, MICRO)

@@ -88,6 +88,7 @@ class Redemption(WindowedKpi[Ledger]):
     """Share of the points issued in the window that were redeemed in it."""
 
     name = "redemption"
+    invalid_rule = "points are invalid when they are not a number or beyond ±1e15"
     title = "Loyalty Redemption Rate"
     indicator = "leading"
     value_unit = "percent"
@@ -130,11 +131,11 @@ class Redemption(WindowedKpi[Ledger]):
         import pyarrow.compute as pc
 
         from ..times import parse_times
-        from ..values import MISSING_SPELLINGS, Parsed, parse_ids, parse_numbers
+        from ..values import MISSING_SPELLINGS, Parsed, parse_amounts, parse_ids
 
         parsed = {
             "member": parse_ids(columns["member"]),
-            "points": parse_numbers(columns["points"]),
+            "points": parse_amounts(columns["points"]),
             "time": parse_times(columns["time"], times, "time"),
         }
         if "type" in columns:

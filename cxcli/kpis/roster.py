@@ -260,9 +260,9 @@ class RosterKpi(WindowedKpi[Roster]):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        from ..values import Parsed, parse_integers, parse_numbers
+        from ..values import Parsed, parse_amounts, parse_integers
 
-        mrr = parse_numbers(columns["mrr"])
+        mrr = parse_amounts(columns["mrr"])
         n = len(mrr.values)
         none = np.zeros(n, dtype=bool)
         months = np.ones(n)

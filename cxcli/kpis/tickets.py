@@ -11,15 +11,22 @@ UNRESOLVED = -(2**63)  # the resolution time of an open ticket
 TIME_ALIASES = ("created_at", "opened_at", "created", "opened", "open_date", "timestamp", "date")
 
 
-def unresolved_as_value(resolved: Parsed, created: Parsed | None = None) -> Parsed:
+def unresolved_as_value(
+    resolved: Parsed, created: Parsed | None = None, longest_us: int | None = None
+) -> Parsed:
     """An empty resolution time is not missing data: the ticket is open. Mark it with the
-    UNRESOLVED value (a usable row); a resolution before the creation time is invalid."""
+    UNRESOLVED value (a usable row); a resolution before the creation time, or more than
+    `longest_us` after it (a `9999-12-31` "never"), is invalid."""
     import numpy as np
 
     from ..values import Parsed
 
     invalid = resolved.invalid
     if created is not None:
-        invalid = invalid | (created.valid & resolved.valid & (resolved.values < created.values))
+        both = created.valid & resolved.valid
+        took = resolved.values - np.where(both, created.values, resolved.values)
+        invalid = invalid | (both & (took < 0))
+        if longest_us is not None:
+            invalid |= both & (took > longest_us)
     values = np.where(resolved.missing, UNRESOLVED, resolved.values)
     return Parsed(values, np.zeros(len(values), dtype=bool), invalid)
