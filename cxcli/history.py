@@ -10,12 +10,14 @@ import errno
 import fcntl
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import CxError, InputError
+from .output import temporary
 
 COLUMNS = (
     "run_date",
@@ -44,11 +46,7 @@ def locked(paths: list[Path]) -> Iterator[None]:
     try:
         for path in sorted({p.resolve() for p in paths}):
             lock = path.with_name(f".{path.name}.lock")
-            try:
-                lock.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise CxError(f"cannot write in {lock.parent}: {exc.strerror or exc}") from None
+            fd = _open_lock(lock)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -71,6 +69,50 @@ def locked(paths: list[Path]) -> Iterator[None]:
             os.close(fd)
 
 
+def _open_lock(lock: Path) -> int:
+    """The lock file, opened without following a link (O_NOFOLLOW) or waiting on a pipe
+    (O_NONBLOCK); anything but a regular file there is refused, never written."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise CxError(
+                f"{lock} is a symbolic link, which cx does not create: not written through",
+                hint="remove it (someone who can write the folder may have planted it)",
+            ) from None
+        raise CxError(f"cannot write in {lock.parent}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CxError(f"{lock} is not a regular file: not written", hint="remove it")
+    return fd
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    kinds = {"value": pa.float64(), "n": pa.int64(), "ci_low": pa.float64()}
+    kinds["ci_high"] = pa.float64()
+    return pa.schema([(name, kinds.get(name, pa.string())) for name in COLUMNS])
+
+
+def _check_row(path: Path, number: int, row: dict[str, Any]) -> None:
+    """A row of a history file as cx writes it, or an error naming the row."""
+    problem = None
+    if row["run_date"] is None or row["id"] is None:
+        problem = "no run date or KPI id"
+    else:
+        try:
+            dt.date.fromisoformat(row["run_date"])
+            if not isinstance(json.loads(row["result"] or "{}"), dict):
+                problem = "a result that is not a JSON object"
+        except ValueError as exc:
+            problem = f"an unreadable value ({exc})"
+    if problem:
+        raise InputError(f"{path}: row {number}: not a cx history row: {problem}")
+
+
 @dataclass(frozen=True)
 class Run:
     """One KPI in one past run."""
@@ -90,6 +132,7 @@ class History:
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():
             return []
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
@@ -99,7 +142,16 @@ class History:
         missing = [c for c in ("run_date", "id", "value", "result") if c not in table.schema.names]
         if missing:
             raise InputError(f"{self.path}: not a cx history file (no column {missing[0]!r})")
-        return table.to_pylist()
+        expected = _schema()
+        present = [f for f in expected if f.name in table.schema.names]
+        try:
+            table = table.select([f.name for f in present]).cast(pa.schema(present))
+        except Exception as exc:  # columns of other types
+            raise InputError(f"{self.path}: not a cx history file ({exc})") from None
+        rows = [{name: row.get(name) for name in COLUMNS} for row in table.to_pylist()]
+        for number, row in enumerate(rows, 1):
+            _check_row(self.path, number, row)
+        return rows
 
     def runs(self, entry_id: str, before: dt.date) -> list[Run]:
         """The KPI's runs before `before`, oldest first."""
@@ -118,29 +170,16 @@ class History:
         day = run_date.isoformat()
         kept = [r for r in self.rows if r["run_date"] != day]
         self.rows = sorted([*kept, *rows], key=lambda r: (r["run_date"], r["id"]))
-        schema = pa.schema(
-            [
-                ("run_date", pa.string()),
-                ("id", pa.string()),
-                ("kpi", pa.string()),
-                ("label", pa.string()),
-                ("value", pa.float64()),
-                ("n", pa.int64()),
-                ("ci_low", pa.float64()),
-                ("ci_high", pa.float64()),
-                ("unit", pa.string()),
-                ("result", pa.string()),
-                ("generated_at", pa.string()),
-            ]
-        )
+        schema = _schema()
         table = pa.Table.from_pylist(
             [{c: r.get(c) for c in COLUMNS} for r in self.rows], schema=schema
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        fd, tmp = temporary(self.path)
         try:
-            pq.write_table(table, tmp)
-            with open(tmp, "rb") as fh:
+            with os.fdopen(fd, "wb") as fh:
+                pq.write_table(table, fh)
+                fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except OSError as exc:

@@ -94,7 +94,7 @@ def report(
 def _report(config_path, output_dir, name, history_path, date, formats, quiet, adjust) -> int:
     from ..config import load_config
     from ..history import History, locked
-    from ..output import write_files
+    from ..output import recover, remove_stale, write_files
     from ..render.summary import failure_reasons, render_summary
     from ..reporting import history_rows, run_report
 
@@ -109,22 +109,25 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet, a
     for name in config.unused_inputs:
         notice(f"[inputs] {name} is not read by any [[kpi]]")
     folder = output_dir or config.output_dir or Path("cx-report")
-    template = name or config.name
-    try:
-        stem = template.format(date=run_date.isoformat())
-    except (KeyError, IndexError, ValueError):
-        raise UsageError(f"--name {template!r}: only {{date}} may appear in braces") from None
+    stem = report_name(name or config.name, run_date)
     history_file = history_path or config.history
     chosen = list(dict.fromkeys(formats or list(ReportFormat)))
     paths = {fmt: folder / f"{stem}.{SUFFIXES[fmt]}" for fmt in chosen}
+    if history_file is not None:
+        check_history_path(history_file, list(paths.values()))
     with locked([folder / stem, *([history_file] if history_file else [])]):
+        journal = folder / f".{stem}.journal"
+        recover(journal)  # a run killed among its renames: finish them first
+        remove_stale(folder, [p.name for p in paths.values()])
+        if history_file is not None:
+            remove_stale(history_file.parent, [history_file.name])
         past = History(history_file) if history_file else None
         with _progress(quiet) as progress:
             method = None if adjust is None else str(adjust)
             combined = run_report(config, run_date, past, progress, adjust=method)
         files = {paths[fmt]: _renderer(fmt, combined) for fmt in chosen}
         folder.mkdir(parents=True, exist_ok=True)
-        write_files(files)
+        write_files(files, journal=journal)
         if past is not None:
             past.record(run_date, history_rows(combined))
     render_summary(combined, sys.stdout, color=_stdout_color())
@@ -139,6 +142,40 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet, a
     if combined.broken:  # a KPI whose data gave no number: a data error, the rest reported
         return ExitCode.BAD_INPUT
     return ExitCode.GATE_FAILED if reasons else ExitCode.OK
+
+
+def report_name(template: str, run_date: dt.date) -> str:
+    """The report's file stem from its template: `{date}` (the run date) is the one field, and
+    the result is a plain file name, inside the output folder."""
+    import string
+
+    try:
+        fields = [
+            (field, spec, conversion)
+            for _, field, spec, conversion in string.Formatter().parse(template)
+            if field is not None
+        ]
+    except ValueError as exc:
+        raise UsageError(f"--name {template!r}: {exc}") from None
+    if any(f != ("date", "", None) for f in fields):
+        raise UsageError(
+            f"--name {template!r}: only {{date}} may appear in braces (no format or attribute)"
+        )
+    stem = template.format(date=run_date.isoformat())
+    if stem in ("", ".", "..") or any(c in stem for c in "/\\") or not stem.isprintable():
+        raise UsageError(
+            f"--name {template!r}: the name must be a file name (no folders, no control "
+            "characters): the report stays in its output folder"
+        )
+    return stem
+
+
+def check_history_path(path: Path, outputs: list[Path]) -> None:
+    """A history is a .parquet file of its own, never one of the report's files."""
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        raise UsageError(f"--history {path}: give a .parquet file (the history is Parquet)")
+    if any(path.resolve() == out.resolve() for out in outputs):
+        raise UsageError(f"--history {path} is one of the report's own files")
 
 
 def _renderer(fmt: ReportFormat, combined):
