@@ -36,6 +36,7 @@ INPUT_KEYS = {
     "path": (str, list),
     "encoding": str,
     "skip_bad_lines": bool,
+    "skip_unreadable": bool,
     "sheet": (str, int),
     "header_rows": int,
 }
@@ -127,7 +128,7 @@ def load_config(path: str | Path) -> Config:
     """Read and check a config; raises ConfigError naming the file, line and key."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # a BOM from Notepad
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: no such config file", hint="write a starter one with: cx init FILE..."
@@ -138,7 +139,12 @@ def load_config(path: str | Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return _Reader(path, text).config(data)
+    except RecursionError:
+        raise ConfigError(f"{path}: not a cx config: its values nest too deeply") from None
+    try:
+        return _Reader(path, text).config(data)
+    except RecursionError:
+        raise ConfigError(f"{path}: not a cx config: its values nest too deeply") from None
 
 
 class _Reader:
@@ -299,6 +305,7 @@ class _Reader:
                 value.get("skip_bad_lines", False),
                 None if sheet is None else str(sheet),
                 value.get("header_rows"),
+                value.get("skip_unreadable", False),
             )
         return out
 

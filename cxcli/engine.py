@@ -32,6 +32,7 @@ from .source import (
     BlockTooSmall,
     Input,
     ReadSettings,
+    is_stream,
     open_reader,
     resolve_inputs,
     spool,
@@ -69,6 +70,7 @@ class Query:
     baseline: Baseline | None = None  # --baseline: a number or a previous report
     encoding: str | None = None  # of CSV text (default UTF-8, or UTF-16 with a BOM)
     skip_bad_lines: bool = False  # skip (and count) malformed CSV lines instead of stopping
+    skip_unreadable: bool = False  # unreadable files and folders a note, not an error
     sheet: str | None = None  # of a workbook: a name or a number from 1 (default: the first)
     header_rows: int | None = None  # records the header takes (default: one, or the layout's)
     max_invalid: float = 20.0  # % of the values read that may be invalid before no number is given
@@ -118,6 +120,7 @@ def make_query(
         baseline=baseline,
         encoding=get("encoding"),
         skip_bad_lines=bool(get("skip_bad_lines")),
+        skip_unreadable=bool(get("skip_unreadable")),
         sheet=None if get("sheet") is None else str(get("sheet")),
         header_rows=get("header_rows"),
         max_invalid=20.0 if get("max_invalid") is None else float(get("max_invalid")),
@@ -389,7 +392,7 @@ class _Accumulator:
         out = []
         for i, w in zip(picked, which, strict=True):
             _, column = self.checked[int(w)]
-            raw = batch.column(column)[int(i)].as_py()
+            raw = _as_py(batch.column(column)[int(i)])
             out.append(
                 {
                     "row": rows.number(int(i)),
@@ -560,6 +563,7 @@ class Source:
     skip_bad_lines: bool = False
     sheet: str | None = None
     header_rows: int | None = None
+    skip_unreadable: bool = False
 
 
 @dataclass
@@ -592,7 +596,12 @@ def run(
     named = paths if isinstance(paths, Mapping) else {"": paths}
     sources = {
         name: Source(
-            tuple(specs), query.encoding, query.skip_bad_lines, query.sheet, query.header_rows
+            tuple(specs),
+            query.encoding,
+            query.skip_bad_lines,
+            query.sheet,
+            query.header_rows,
+            query.skip_unreadable,
         )
         for name, specs in named.items()
     }
@@ -621,7 +630,7 @@ def run_many(
         try:
             return _run_many(jobs, sources, progress, block)
         except BlockTooSmall as exc:
-            stdin = any("-" in source.specs for source in sources.values())
+            stdin = any(is_stream(spec) for source in sources.values() for spec in source.specs)
             if stdin or block == BLOCK_SIZES[-1]:
                 raise InputError(
                     f"{exc.message} (the largest tried is {block >> 20} MiB)",
@@ -640,7 +649,7 @@ def _run_many(
         name: ReadSettings(s.encoding, s.skip_bad_lines, block, s.sheet, s.header_rows)
         for name, s in specs.items()
     }
-    sources = {name: resolve_inputs(s.specs) for name, s in specs.items()}
+    sources = {name: resolve_inputs(s.specs, s.skip_unreadable) for name, s in specs.items()}
     dated = [j for j in jobs if j.kpi.windowed and j.query.window is None]
     for name, items in sources.items():  # stdin read twice: a date pass first
         if any(name in j.inputs.values() for j in dated) and any(i.is_stdin for i in items):
@@ -935,6 +944,7 @@ def _notes(inputs: list[Input], overall: Result) -> list[str]:
             f"{example['column']} holds dates like {example['value']!r}, which are not ISO "
             "8601: give their format with --time-format, e.g. '%d/%m/%Y' or '%m/%d/%Y %H:%M'"
         )
+    notes.extend(note for i in inputs for note in i.notes)
     skipped = sum(i.skipped for i in inputs)
     if skipped:
         rows = [f"{i.path} row {r}" for i in inputs for r in i.skipped_rows][:5]
@@ -942,6 +952,15 @@ def _notes(inputs: list[Input], overall: Result) -> list[str]:
             f"{skipped} malformed lines skipped (--skip-bad-lines), e.g. {', '.join(rows)}"
         )
     return notes
+
+
+def _as_py(scalar: pa.Scalar) -> Any:
+    """A cell as Python, or as its raw number and type when Python cannot hold it (a Parquet
+    timestamp of year 300,000)."""
+    try:
+        return scalar.as_py()
+    except (OverflowError, ValueError, OSError):
+        return f"{getattr(scalar, 'value', scalar)} ({scalar.type})"
 
 
 def _scan(

@@ -10,8 +10,9 @@ import contextlib
 import glob
 import io
 import os
+import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -85,10 +86,12 @@ class Input:
     skipped: int = 0  # malformed lines skipped (--skip-bad-lines)
     skipped_rows: list[int] = field(default_factory=list)
     passes: int = 0  # times its data was read (a date pass for a default window, the scan)
+    pipe: bool = False  # a FIFO or device named by path: read once, as stdin is
+    notes: list[str] = field(default_factory=list)  # what resolving the inputs said of it
 
     @property
     def is_stdin(self) -> bool:
-        return self.path == "-" and self.local is None
+        return (self.path == "-" or self.pipe) and self.local is None
 
     @property
     def read_path(self) -> str:
@@ -104,7 +107,7 @@ class Input:
 
     def hash(self) -> None:
         """Record the file's sha256 (stdin has none: it cannot be read twice)."""
-        if self.path == "-":
+        if self.path == "-" or self.pipe:
             return
         import hashlib  # lazy, as tempfile below: ~10 ms of start-up together
 
@@ -135,42 +138,116 @@ def _suffix_kind(path: Path) -> tuple[str, str | None] | None:
     return None
 
 
-def resolve_inputs(specs: Sequence[str]) -> list[Input]:
-    """Expand paths, globs and directories (recursively, sorted) into files; `-` is stdin."""
+def resolve_inputs(specs: Sequence[str], skip_unreadable: bool = False) -> list[Input]:
+    """Expand paths, globs and directories (recursively, sorted, not following links to
+    folders) into files, each once by its real path (`notes` of the first says which names were
+    the same file); `-` is stdin, and a pipe or device (a FIFO, /dev/stdin) is read as a stream.
+    An entry that cannot be read is an error, or with `skip_unreadable` a note."""
     if not specs:
         raise InputError("no input given", hint="name a file, a glob, a directory, or - for stdin")
     inputs: list[Input] = []
+    by_real: dict[str, Input] = {}
+    aliases: dict[str, list[str]] = {}  # other names of a file already read
+    skipped: list[str] = []
+
+    def unreadable(name: str, exc: OSError) -> None:
+        if not skip_unreadable:
+            raise InputError(
+                f"{name}: cannot read: {exc.strerror or exc}",
+                hint="fix its permissions, or give --skip-unreadable to go on without it",
+            )
+        skipped.append(name)
+
+    def add(path: Path) -> None:
+        real = os.path.realpath(path)
+        if real in by_real:
+            aliases.setdefault(real, []).append(str(path))
+            return
+        try:
+            item = _file_input(path)
+        except PermissionError as exc:
+            unreadable(str(path), exc)
+            return
+        by_real[real] = item
+        inputs.append(item)
+
     for spec in specs:
         if spec == "-":
             inputs.append(Input("-", "csv", None))
             continue
         path = Path(spec)
-        if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and _suffix_kind(p)
-                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
-            )
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as exc:
+            unreadable(spec, exc)
+            continue
+        if mode is not None and stat.S_ISDIR(mode):
+            found = _walk(path, unreadable)
             if not found:
                 raise InputError(
                     f"{spec}: directory holds no .csv, .jsonl, .xlsx or .parquet files"
                 )
-            inputs.extend(_file_input(p) for p in found)
-        elif path.is_file():
-            inputs.append(_file_input(path))
+            for p in found:
+                add(p)
+        elif mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            inputs.append(Input(spec, "csv", None, pipe=True))
+        elif mode is not None:
+            add(path)
         elif any(ch in spec for ch in "*?["):
             matches = sorted(Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file())
             if not matches:
                 raise InputError(f"{spec}: no file matches this pattern")
-            inputs.extend(_file_input(p) for p in matches)
+            for p in matches:
+                add(p)
         else:
             raise InputError(f"{spec}: no such file or directory")
+    for real, names in aliases.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+        by_real[real].notes.append(f"{shown}: the same file as {by_real[real].path}, read once")
+    if skipped and inputs:
+        inputs[0].notes.append(
+            f"skipped what cannot be read (--skip-unreadable): {', '.join(skipped[:5])}"
+        )
+    if not inputs:
+        raise InputError(f"{specs[0]}: nothing readable (--skip-unreadable skipped it all)")
     return inputs
 
 
+def is_stream(spec: str) -> bool:
+    """`-`, or a path naming a pipe or a device: what can be read only once."""
+    if spec == "-":
+        return True
+    try:
+        mode = os.stat(spec).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _walk(folder: Path, unreadable: Callable[[str, OSError], None]) -> list[Path]:
+    """The data files under `folder`, sorted; links to folders are not followed (no loops),
+    and names starting with `.` or `_` are left out."""
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=lambda e: unreadable(e.filename, e)):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            path = Path(root) / name
+            if not name.startswith((".", "_")) and _suffix_kind(path) and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
 def _file_input(path: Path) -> Input:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+        raise InputError(
+            f"{shown}: the file name is not UTF-8, which the readers need",
+            hint="rename the file (e.g. convmv -f latin1 -t utf8 --notest FILE)",
+        ) from None
     with open(path, "rb") as fh:
         head = fh.read(1024)
     by_name = _suffix_kind(path)
@@ -262,12 +339,12 @@ def spool(item: Input) -> Input:
     import tempfile
 
     with tempfile.NamedTemporaryFile(prefix="cx-stdin-", delete=False) as handle:
-        shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+        shutil.copyfileobj(_stream_of(item), handle, 1 << 20)
     if not _SPOOLED:
         atexit.register(remove_spooled)
     _SPOOLED.append(handle.name)
     saved = _file_input(Path(handle.name))
-    return Input("-", saved.format, None, compression=saved.compression, local=handle.name)
+    return Input(item.path, saved.format, None, compression=saved.compression, local=handle.name)
 
 
 _SPOOLED: list[str] = []
@@ -316,14 +393,24 @@ class NativeRaw(io.RawIOBase):
         return len(data)
 
 
+def _stream_of(item: Input) -> BinaryIO:
+    """The byte stream of stdin or of a pipe named by path (opened once)."""
+    if item.path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(item.path, "rb")
+    except OSError as exc:
+        raise InputError(f"{item.path}: cannot read: {exc.strerror or exc}") from None
+
+
 def open_reader(item: Input, settings: ReadSettings | None = None) -> Reader:
     """The reader of the item's format (stdin is told by its first bytes)."""
     settings = settings or ReadSettings()
     stream: BinaryIO | None = None  # stdin, decompressed
     if item.is_stdin:
-        raw = sys.stdin.buffer
+        raw = _stream_of(item)
         head = raw.read(1024)
-        item.format, item.compression = sniff(head, "-", None)
+        item.format, item.compression = sniff(head, item.path, None)
         stream = io.BufferedReader(Replay(head, raw), buffer_size=1 << 20)
         if item.compression:
             import pyarrow as pa

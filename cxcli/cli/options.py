@@ -253,6 +253,19 @@ def _all_common() -> list[inspect.Parameter]:
             False,
         ),
         _param(
+            "skip_unreadable",
+            Annotated[
+                bool,
+                opt(
+                    "--skip-unreadable",
+                    help="Go on without files and folders that cannot be read (a note names "
+                    "them) instead of stopping.",
+                    rich_help_panel=ROWS,
+                ),
+            ],
+            False,
+        ),
+        _param(
             "profile",
             Annotated[
                 str | None,
