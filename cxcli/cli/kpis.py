@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import CxError, ExitCode, UsageError
+from ..escape import plain
 from ..kpi import Kpi, option_fields, option_type
 from ..render import Format
 from .options import COLUMNS, OPTIONS, _param, common_parameters
@@ -139,10 +140,16 @@ def guarded(name: str, debug: bool, work: Callable[[], int]) -> None:
         _error(f"{name}: error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
+        _error(f"{name}: interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
     except BrokenPipeError:
         _quiet_broken_pipe()
         raise typer.Exit(ExitCode.OK) from None
+    except OSError as exc:  # stdout on a full disk, a device gone: the system's, not a bug
+        where = exc.filename or "writing the output"
+        _quiet_broken_pipe()
+        _error(f"{name}: error: {where}: {exc.strerror or exc}")
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     except Exception as exc:  # a bug: say so in one line unless --debug asks for more
         if debug:
             traceback.print_exc()
@@ -157,7 +164,7 @@ def guarded(name: str, debug: bool, work: Callable[[], int]) -> None:
 
 
 def _error(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.write(plain(message.rstrip("\n")) + "\n")  # data in messages stays inert
     sys.stderr.flush()
 
 

@@ -7,7 +7,9 @@ import datetime as dt
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from ..escape import plain
 
 MAX_LINES = 6  # segments drawn in one chart: the largest by responses
 PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
@@ -30,13 +32,33 @@ def trend_svg(
     unit: str,
     targets: Sequence[tuple[str, float]] = (),
 ) -> str:
-    """An SVG line chart of `lines` (with their bands) and dashed target lines."""
+    """An SVG line chart of `lines` (with their bands) and dashed target lines. Labels are
+    text, never mathtext (`$5 plan`), and matplotlib's warnings (a glyph missing from the
+    font) are not the reader's business."""
+    import warnings
+
     import matplotlib
-    from matplotlib.figure import Figure  # no pyplot: one Figure per chart, freed on return
 
     matplotlib.rcParams.update(
-        {"svg.hashsalt": "cx", "svg.fonttype": "none", "font.size": 9, "axes.titlesize": 10}
+        {
+            "svg.hashsalt": "cx",
+            "svg.fonttype": "none",
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "text.parse_math": False,
+        }
     )
+    lines = [replace(line, label=plain(line.label, newlines=False)) for line in lines]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _draw(plain(title, newlines=False), lines, unit, targets)
+
+
+def _draw(
+    title: str, lines: Sequence[Line], unit: str, targets: Sequence[tuple[str, float]]
+) -> str:
+    from matplotlib.figure import Figure  # no pyplot: one Figure per chart, freed on return
+
     scale, label = _axis(unit, [v for line in lines for v in line.values if v is not None])
     if scale != 1:
         lines = [_scaled(line, scale) for line in lines]

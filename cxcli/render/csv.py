@@ -6,12 +6,12 @@ import csv
 from typing import TextIO
 
 from ..report import Report
-from .flat import flat_rows
+from .flat import flat_rows, safe_cell
 
 
 def render_csv(report: Report, out: TextIO) -> None:
     header, rows = flat_rows(report)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([safe_cell(name) for name in header])  # column names are data too
     for row in rows:
         writer.writerow(["" if cell is None else cell for cell in row])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..escape import markdown
 from ..kpi import Kpi
 from ..report import Report
 from .flat import safe_cell
@@ -11,14 +12,19 @@ from .text import change_text, fmt_ci, fmt_value, hidden_note, quality_text, sho
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell of cx's own text (numbers, intervals): one line, `|` escaped."""
+    return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def data_cell(value: Any) -> str:
+    """A table cell of data (a group's key, a name): literal text, no HTML, no markup."""
+    return "" if value is None else markdown(str(safe_cell(value)))
 
 
 def render_markdown(report: Report) -> str:
     data, hidden = shown(report)
     kpi = report.kpi
-    lines = [f"## {data['title']} (`{data['definition']}`)", ""]
+    lines = [f"## {markdown(data['title'])} (`{data['definition']}`)", ""]
     value = fmt_value(kpi, data["value"])
     headline = f"**{value}** {fmt_ci(kpi, data['ci'])} · n = {data['n']:,}"
     if data["params"].get("from"):
@@ -28,16 +34,16 @@ def render_markdown(report: Report) -> str:
         lines += ["", change_text(kpi, data["baseline"])]
     lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
     for note in data["notes"]:
-        lines.append(f"> {note}")
+        lines.append(f"> {markdown(note)}")
     if data["groups"]:
         keys = list(data["groups"][0]["key"])
         has_change = any("change" in g for g in data["groups"])
         header = [*keys, "value", "interval", "n", "missing", "invalid"]
         if has_change:
             header.append("change")
-        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(map(data_cell, header)) + " |", "|" + "---|" * len(header)]
         for group in data["groups"]:
-            cells = [safe_cell(group["key"][k]) for k in keys]
+            cells = [data_cell(group["key"][k]) for k in keys]
             cells += [
                 fmt_value(kpi, group["value"]),
                 fmt_ci(kpi, group["ci"]),
@@ -47,7 +53,9 @@ def render_markdown(report: Report) -> str:
             ]
             if has_change:
                 cells.append(change_text(kpi, group.get("change")))
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            lines.append(
+                "| " + " | ".join([*cells[: len(keys)], *map(_cell, cells[len(keys) :])]) + " |"
+            )
         if hidden:
             lines.append(f"| … {hidden_note(hidden)} |")
         lines.append("")
@@ -61,7 +69,7 @@ def _ranking(kpi: Kpi, ranking: dict[str, Any]) -> list[str]:
     lines = []
     for which in ("best", "worst"):
         entries = [
-            f"{', '.join(str(safe_cell(v)) for v in e['key'].values())}: "
+            f"{', '.join(data_cell(v) for v in e['key'].values())}: "
             f"{fmt_value(kpi, e['value'])} (n = {e['n']:,})"
             for e in ranking[which]
         ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .markdown import _cell, render_markdown
+from ..escape import markdown
+from .markdown import _cell, data_cell, render_markdown
 from .summary import STATUS_TEXT, grouped, row
 
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def render_report_markdown(combined: Combined) -> str:
-    lines = [f"# {combined.config.title} · {combined.run_date}", ""]
+    lines = [f"# {markdown(combined.config.title)} · {combined.run_date}", ""]
     header = ["KPI", "value", "interval", "target", "status", "change"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for title, members in grouped(combined):
@@ -22,8 +23,11 @@ def render_report_markdown(combined: Combined) -> str:
             r = row(outcome)
             status = STATUS_TEXT[r.status]
             status = f"**{status}**" if r.status in ("missed", "failed") else status
-            cells = [r.label, r.value, r.interval, r.target, status, r.change]
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            cells = [
+                data_cell(r.label),
+                *map(_cell, [r.value, r.interval, r.target, status, r.change]),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     index = combined.index
     if index is not None:
@@ -36,11 +40,11 @@ def render_report_markdown(combined: Combined) -> str:
             lines.append(f"| {c['id']} | {value} | {score} | {c['weight']:.0%} | {c['method']} |")
         lines.append("")
     for title, members in grouped(combined):
-        lines += [f"## {title}", ""]
+        lines += [f"## {markdown(title)}", ""]
         for outcome in members:
             r = row(outcome)
             body = render_markdown(outcome.report).split("\n", 1)[1]
-            lines += [f"### {outcome.entry.label}", ""]
+            lines += [f"### {markdown(outcome.entry.label)}", ""]
             for extra in (r.progress, r.benchmark):
                 if extra:
                     lines += [f"- {extra}"]
@@ -50,5 +54,5 @@ def render_report_markdown(combined: Combined) -> str:
         f"{i['name']} ({i['files']} files, {i['rows']:,} rows, read {i['passes']}×)"
         for i in combined.input_summaries()
     )
-    lines += [f"_Inputs: {read}. Generated {combined.generated_at} by cx._", ""]
+    lines += [f"_Inputs: {markdown(read)}. Generated {combined.generated_at} by cx._", ""]
     return "\n".join(lines)

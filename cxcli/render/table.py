@@ -3,13 +3,13 @@ with change flags, and a sparkline trend per segment for period series."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..escape import plain
 from ..report import Report
 from ..units import fmt_duration
 from .text import (
@@ -22,7 +22,6 @@ from .text import (
     shown,
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPARKS = "▁▂▃▄▅▆▇█"
 _BAR = 30
 
@@ -31,7 +30,7 @@ def clean(value: Any, missing: str = "(missing)") -> Text:
     """Data as inert text: no rich markup, no terminal control sequences."""
     if value is None:
         return Text(missing, style="dim")
-    return Text(_CONTROL.sub("\ufffd", str(value)))
+    return Text(plain(str(value)))
 
 
 def _bar(share: float | None, style: str) -> Text:
@@ -134,7 +133,7 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     kpi = report.kpi
     data, hidden = shown(report)
     headline = Text()
-    headline.append(f"{data['title']} ", style="bold")
+    headline.append(f"{plain(data['title'])} ", style="bold")
     headline.append(f"({data['definition']})", style="dim")
     console.print(headline)
     value = Text(fmt_value(kpi, data["value"]), style="bold cyan")
@@ -178,7 +177,7 @@ def _groups_table(report: Report, data: dict[str, Any]) -> Table:
     has_change = any("change" in g for g in data["groups"])
     table = Table(show_edge=False, header_style="bold")
     for key in keys:
-        table.add_column(key)
+        table.add_column(clean(key))
     table.add_column("value", justify="right")
     table.add_column("interval", justify="right")
     table.add_column("n", justify="right")
@@ -226,7 +225,7 @@ def _ranking_table(report: Report, data: dict[str, Any], which: str) -> Table:
     )
     keys = list(data["groups"][0]["key"]) if data["groups"] else []
     for key in keys:
-        table.add_column(key)
+        table.add_column(clean(key))
     table.add_column("value", justify="right")
     table.add_column("n", justify="right")
     for entry in ranking[which]:
@@ -250,7 +249,7 @@ def _trend_table(report: Report, data: dict[str, Any]) -> Table | None:
         return None
     table = Table(show_edge=False, header_style="bold", title="Trend", title_justify="left")
     for key in by:
-        table.add_column(key)
+        table.add_column(clean(key))
     table.add_column("periods")
     table.add_column("trend")
     table.add_column("first → last", justify="right")
