@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import CxError
+from .errors import CxError, UsageError
 from .kpi import Estimate, Kpi
 from .source import Input
 
@@ -100,6 +101,11 @@ class Gate:
     on: str = "value"
     groups: bool = False
     names: tuple[str, str] = ("--min", "--max")  # how reasons name the bounds
+
+    def __post_init__(self) -> None:
+        for name, bound in zip(self.names, (self.min, self.max), strict=True):
+            if bound is not None and not math.isfinite(bound):
+                raise UsageError(f"{name} {bound}: a gate needs a finite number")
 
     @property
     def active(self) -> bool:

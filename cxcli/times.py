@@ -123,9 +123,22 @@ def parse_times(
     arr = _plain(arr)
     found = settings.format_of(role)
     parsed, zoned = _parse(arr, found, settings.tz is not None)
-    if settings.tz is None or zoned is True:
+    if settings.tz is not None and zoned is not True:
+        parsed = _localise(parsed, zoned, settings.tz)
+    return _in_range(parsed)
+
+
+FIRST_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
+
+
+def _in_range(parsed: Parsed) -> Parsed:
+    """Instants outside years 1 to 9999 (a --tz shift of 0001-01-01, an epoch of 1e18 s) are
+    invalid: no calendar cx writes can name them."""
+    outside = ~parsed.missing & ((parsed.values < FIRST_US) | (parsed.values > LAST_US))
+    if not outside.any():
         return parsed
-    return _localise(parsed, zoned, settings.tz)
+    return Parsed(np.where(outside, 0, parsed.values), parsed.missing, parsed.invalid | outside)
 
 
 def _parse(
@@ -137,7 +150,8 @@ def _parse(
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         missing = _null_mask(arr)
         zoned = pa.types.is_timestamp(kind) and kind.tz is not None
-        return Parsed(_epoch_us(arr), missing, np.zeros(len(arr), dtype=bool)), zoned
+        values, beyond = _epoch_us(arr)
+        return Parsed(values, missing, beyond & ~missing), zoned
     if found.kind == "epoch" or pa.types.is_integer(kind) or pa.types.is_floating(kind):
         return _parse_epoch(arr, found), True
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
@@ -152,13 +166,19 @@ def _parse(
     return _parse_iso(arr, need_zone)
 
 
-def _epoch_us(arr: pa.Array) -> np.ndarray:
-    """A timestamp or date array as int64 microseconds since the epoch (UTC)."""
+def _epoch_us(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A timestamp or date array as int64 microseconds since the epoch (UTC), and which values
+    µs cannot hold (a Parquet timestamp in seconds of year 300,000): those are invalid."""
     if pa.types.is_date(arr.type):
-        arr = pc.cast(arr, pa.timestamp("us"))
-    elif arr.type.tz is not None:
-        arr = arr.cast(pa.timestamp(arr.type.unit, tz="UTC")).cast(pa.timestamp(arr.type.unit))
-    return _np(pc.cast(pc.cast(arr, pa.timestamp("us")), pa.int64()).fill_null(0))
+        days = _np(pc.cast(arr.cast(pa.date32()), pa.int32()).fill_null(0)).astype(np.int64)
+        return days * 86_400_000_000, np.zeros(len(arr), dtype=bool)
+    per_us = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}[arr.type.unit]
+    raw = _np(pc.cast(arr.cast(pa.timestamp(arr.type.unit)), pa.int64()).fill_null(0))
+    if per_us is None:
+        return np.floor_divide(raw, 1000), np.zeros(len(arr), dtype=bool)
+    limit = np.iinfo(np.int64).max // per_us
+    beyond = np.abs(raw) > limit
+    return np.where(beyond, 0, raw) * per_us, beyond
 
 
 # --- ISO 8601 ------------------------------------------------------------------------------
@@ -170,7 +190,7 @@ def _cast_times(strings: pa.Array, zoned_first: bool) -> np.ndarray | None:
         kinds.reverse()  # a failed cast costs as much as a good one: try the likely kind first
     for kind in kinds:
         try:
-            return _epoch_us(pc.cast(strings, kind))
+            return _epoch_us(pc.cast(strings, kind))[0]
         except pa.ArrowInvalid:
             continue
     return None
@@ -211,7 +231,7 @@ def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | boo
             continue
         subset = pc.if_else(pa.array(part), present, null)
         try:
-            values = np.where(part, _epoch_us(pc.cast(subset, kind)), values)
+            values = np.where(part, _epoch_us(pc.cast(subset, kind))[0], values)
         except pa.ArrowInvalid:  # impossible dates such as 2025-02-30: find them one by one
             for i in np.flatnonzero(part):
                 parsed = _parse_one_time(present[i].as_py())
@@ -328,7 +348,7 @@ def _parse_strptime(arr: pa.Array, fmt: str) -> tuple[Parsed, bool]:
     except pa.ArrowInvalid as exc:
         raise UsageError(f"--time-format {fmt!r}: {exc}") from None
     invalid = ~missing & _null_mask(stamps)
-    return Parsed(_epoch_us(stamps), missing, invalid), "%z" in fmt
+    return Parsed(_epoch_us(stamps)[0], missing, invalid), "%z" in fmt
 
 
 def _parse_epoch(arr: pa.Array, found: TimeFormat) -> Parsed:
@@ -373,7 +393,7 @@ def _localise(parsed: Parsed, zoned: np.ndarray | bool, tz: str) -> Parsed:
     except pa.ArrowInvalid as exc:
         raise UsageError(f"--tz {tz!r}: {exc}") from None
     naive = ~zoned if isinstance(zoned, np.ndarray) else np.ones(len(parsed.values), dtype=bool)
-    values = np.where(naive & parsed.valid, _epoch_us(local), parsed.values)
+    values = np.where(naive & parsed.valid, _epoch_us(local)[0], parsed.values)
     return Parsed(values, parsed.missing, parsed.invalid)
 
 

@@ -11,7 +11,8 @@
 
 Comparisons follow SQL: a missing value makes the comparison unknown, and unknown rows are
 left out. A column compared with a number is read as numbers (text that is not a number is
-unknown); compared with text, as text.
+unknown); compared with text, as text. Two columns compare as numbers in the rows where both
+hold numbers (whatever the file format: CSV text or typed Parquet), as text elsewhere.
 """
 
 from __future__ import annotations
@@ -358,10 +359,18 @@ def _compare(node: Compare, columns, n: int) -> Truth:
     if isinstance(result, pa.Scalar):
         value = result.as_py()
         return np.full(n, value is True), np.full(n, value is False)
-    return (
-        result.fill_null(False).to_numpy(zero_copy_only=False),
-        pc.invert(result).fill_null(False).to_numpy(zero_copy_only=False),
-    )
+    true = result.fill_null(False).to_numpy(zero_copy_only=False)
+    false = pc.invert(result).fill_null(False).to_numpy(zero_copy_only=False)
+    if isinstance(node.left, Column) and isinstance(node.right, Column):
+        # Two columns: where both hold numbers they compare as numbers, in CSV text as in a
+        # typed Parquet column (`10 > 9`, never "10" < "9").
+        a, known_a = _as_numbers(node.left, columns, n)
+        b, known_b = _as_numbers(node.right, columns, n)
+        both = known_a & known_b
+        if both.any():
+            numeric = op(a, b)
+            true, false = np.where(both, numeric, true), np.where(both, ~numeric, false)
+    return true, false
 
 
 def _in_list(node: InList, columns, n: int) -> Truth:
