@@ -132,7 +132,7 @@ def bootstrap_t_interval(values: np.ndarray, confidence: float) -> tuple[float, 
     if n < 2:
         return None
     mean, sd = float(x.mean()), float(x.std(ddof=1))
-    if sd == 0:
+    if sd == 0 or x[0] == x[-1]:  # equal values: their float sd may be a rounding error
         return None
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     centred = x - mean  # resampled around the mean: sums of squares stay exact enough
@@ -147,6 +147,8 @@ def bootstrap_t_interval(values: np.ndarray, confidence: float) -> tuple[float, 
         keep = spread > 0
         studentised.append(shift[keep] / (spread[keep] / math.sqrt(n)))
     t = np.concatenate(studentised)
+    if t.size < BOOTSTRAP_RESAMPLES // 2:  # most resamples without spread: no interval
+        return None
     alpha = 1 - confidence
     upper, lower = np.quantile(t, [1 - alpha / 2, alpha / 2])
     scale = sd / math.sqrt(n)

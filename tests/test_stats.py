@@ -211,3 +211,11 @@ def test_constant_mean_interval():
     low, high = constant_mean_interval(7, 5, (1, 7), 0.95)
     q = proportion_confint(5, 5, alpha=0.05, method="wilson")[0]
     assert (low, high) == pytest.approx((7 - 6 * (1 - q), 7.0))
+
+
+def test_bootstrap_of_equal_values_whose_float_sd_is_not_zero():
+    """Found by the fuzzer: eleven equal values have a float sd of ~1e-12, and every resample
+    has none: no interval, not an error."""
+    values = np.full(11, 11916.26103665134)
+    assert float(values.std(ddof=1)) > 0
+    assert bootstrap_t_interval(values, 0.95) is None
