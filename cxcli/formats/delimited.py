@@ -181,7 +181,8 @@ class CsvReader(Reader):
         size = self.item.size or 0
         targets = [size * i // parts for i in range(1, parts)]
         cuts = _safe_cuts(self.item.read_path, targets, size, self.dialect.delimiter)
-        if cuts is None:
+        cuts = [cut for cut in cuts or () if cut < size]  # a cut at the very end: no range
+        if len(cuts) < 2:
             return None
         return list(itertools.pairwise([*cuts, size]))
 
