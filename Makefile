@@ -67,7 +67,7 @@ bench: $(STAMP)
 
 # Property tests with a large budget (2,000 examples each instead of 60).
 fuzz: $(STAMP)
-	CX_HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest tests/test_fuzz.py tests/test_where.py tests/test_kpi_contract.py \
+	CX_HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest tests/test_fuzz.py tests/test_quotes.py tests/test_where.py tests/test_kpi_contract.py \
 		tests/test_values.py tests/test_times.py tests/test_units_labels.py tests/test_formats.py
 
 # Peak memory as inputs grow (streamed from a generator, nothing on disk), and 1M segments.

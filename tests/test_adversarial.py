@@ -524,3 +524,9 @@ def test_a_baseline_that_cannot_be_rebuilt(cx, tmp_path):
     assert result.exit_code in (0, 2), result.stderr
     if result.exit_code == 0:  # compared by value, with no test it cannot do
         assert json.loads(result.stdout)["baseline"]["p_value"] is None
+
+
+def test_inspect_shows_column_names_inert(cx, write_csv):
+    path = write_csv("[bold]n.csv", 'nps_score,"x\x1b[31my"\n9,a\n')
+    result = cx("inspect", str(path))
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "[bold]n.csv" in result.stdout

@@ -246,6 +246,7 @@ def _print_inspection(infos) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ..escape import plain
     from ..render.table import clean
 
     color = _stdout_color()
@@ -253,7 +254,7 @@ def _print_inspection(infos) -> None:
     for info in infos:
         layout = f", {info.layout}" if info.layout else ""
         table = Table(
-            title=f"{info.path} ({info.format}{layout}, {info.rows_sampled:,} rows sampled)",
+            title=clean(f"{info.path} ({info.format}{layout}, {info.rows_sampled:,} rows sampled)"),
             title_justify="left",
         )
         for column in ("column", "type", "missing", "examples", "matches"):
@@ -274,13 +275,15 @@ def _print_inspection(infos) -> None:
         if info.usable:
             console.print("KPIs this file can feed:")
             for use in info.usable:
-                console.print(f"  {use.command}", highlight=False, markup=False)
+                console.print(plain(f"  {use.command}"), highlight=False, markup=False)
                 if use.why:
-                    console.print(f"    {use.why}", highlight=False, markup=False, style="dim")
+                    console.print(
+                        plain(f"    {use.why}"), highlight=False, markup=False, style="dim"
+                    )
         if info.unusable:
             console.print("Not proposed:", highlight=False)
             for kpi, why in sorted(info.unusable.items()):
-                console.print(f"  {kpi}: {why}", highlight=False, markup=False)
+                console.print(plain(f"  {kpi}: {why}"), highlight=False, markup=False)
         console.print()
 
 
