@@ -47,8 +47,9 @@ def parity_breaks(
     if not positions.size:
         return 0, False, False
     prev = _before(data, positions, previous)
-    flags = (_breaks(prev, starts, parity).size > 0, _breaks(prev, starts, 1 - parity).size > 0)
-    return int(positions.size), *flags
+    misplaced = ~starts[prev] & (prev != QUOTE)  # not at a field start, nor after a quote
+    first, second = misplaced[parity::2].any(), misplaced[1 - parity :: 2].any()
+    return int(positions.size), bool(first), bool(second)
 
 
 class QuoteScan:
