@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CxError, InputError
-from .output import temporary
+from .output import write_files
 
 COLUMNS = (
     "run_date",
@@ -174,16 +174,7 @@ class History:
         table = pa.Table.from_pylist(
             [{c: r.get(c) for c in COLUMNS} for r in self.rows], schema=schema
         )
+        sink = pa.BufferOutputStream()  # a row per KPI and night: small
+        pq.write_table(table, sink)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = temporary(self.path)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            raise CxError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        write_files({self.path: sink.getvalue().to_pybytes()})

@@ -24,12 +24,13 @@ from typing import TextIO
 
 from .errors import CxError
 
+Content = str | bytes | Callable[[TextIO], None]  # text or bytes, or a function writing text
 STALE_SECONDS = 3600  # a temporary file of ours this old belongs to no running cx
 
 
-def write_atomic(path: str | Path, content: str | Callable[[TextIO], None]) -> None:
-    """Replace `path` (a path the user gave) with `content` — text, or a function that writes
-    to the file — in one step: readers never see a partial file.
+def write_atomic(path: str | Path, content: Content) -> None:
+    """Replace `path` (a path the user gave) with `content` — text, bytes, or a function that
+    writes text to the file — in one step: readers never see a partial file.
 
     A destination that is a device or a pipe (/dev/stdout, /dev/null), itself or by the link
     the user named, is written to in place: renaming over it would replace it with a file.
@@ -38,7 +39,7 @@ def write_atomic(path: str | Path, content: str | Callable[[TextIO], None]) -> N
 
 
 def write_files(
-    files: Mapping[str | Path, str | Callable[[TextIO], None]],
+    files: Mapping[str | Path, Content],
     journal: Path | None = None,
     follow_links: bool = False,
 ) -> None:
@@ -110,7 +111,7 @@ def remove_stale(folder: Path, names: Iterable[str], now: float | None = None) -
     return removed
 
 
-def temporary(dest: Path) -> tuple[int, str]:
+def _temporary(dest: Path) -> tuple[int, str]:
     """A new file beside `dest` (mkstemp: created, never opened through a link): its open
     descriptor and path."""
     folder = dest.parent if str(dest.parent) else Path(".")
@@ -120,19 +121,27 @@ def temporary(dest: Path) -> tuple[int, str]:
         raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
 
 
-def _stage(dest: Path, content: str | Callable[[TextIO], None], follow_links: bool) -> str | None:
+def _stage(dest: Path, content: Content, follow_links: bool) -> str | None:
     """The synced temporary file that will replace `dest`, or None for a device written in
     place."""
     if _is_device(dest, follow_links):
         try:
-            with open(dest, "w", encoding="utf-8", newline="") as fh:
+            if isinstance(content, bytes):
+                fh = open(dest, "wb")  # noqa: SIM115 (closed below)
+            else:
+                fh = open(dest, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            with fh:
                 _write(fh, content)
         except OSError as exc:
             raise CxError(f"cannot write {dest}: {exc.strerror or exc}") from None
         return None
-    fd, tmp = temporary(dest)
+    fd, tmp = _temporary(dest)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        if isinstance(content, bytes):
+            fh = os.fdopen(fd, "wb")
+        else:
+            fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with fh:
             _write(fh, content)
             fh.flush()
             os.fsync(fh.fileno())
@@ -161,7 +170,7 @@ def _write_journal(journal: Path, staged: list[tuple[str, Path]]) -> None:
     pairs = [[Path(tmp).name, dest.name] for tmp, dest in staged]
     if any(dest.parent != journal.parent for _, dest in staged):
         raise ValueError("a journal covers the files of its own folder")
-    fd, tmp = temporary(journal)
+    fd, tmp = _temporary(journal)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(pairs, fh)
@@ -207,8 +216,8 @@ def _interrupts_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _write(fh: TextIO, content: str | Callable[[TextIO], None]) -> None:
-    if isinstance(content, str):
+def _write(fh, content: Content) -> None:
+    if isinstance(content, str | bytes):
         fh.write(content)
     else:
         content(fh)
