@@ -191,7 +191,7 @@ def resolve_inputs(specs: Sequence[str], skip_unreadable: bool = False) -> list[
                 )
             for p in found:
                 add(p)
-        elif mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        elif mode is not None and _streamed(mode):
             inputs.append(Input(spec, "csv", None, pipe=True))
         elif mode is not None:
             add(path)
@@ -220,9 +220,13 @@ def is_stream(spec: str) -> bool:
     if spec == "-":
         return True
     try:
-        mode = os.stat(spec).st_mode
+        return _streamed(os.stat(spec).st_mode)
     except OSError:
         return False
+
+
+def _streamed(mode: int) -> bool:
+    """A pipe or a character device: read as a stream, once."""
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
