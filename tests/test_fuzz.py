@@ -78,6 +78,16 @@ def check_accounting(data: dict) -> None:
         assert sum(g["quality"]["rows"] for g in data["groups"]) == q["rows"]
 
 
+def run_any_kpi(cx, kpi: str, path) -> None:
+    """`cx KPI` on the file: exit 0 or 2, and on 0 every row accounted for."""
+    extra = [a.replace("{file}", str(path)) for a in EXTRA.get(kpi, [])]
+    files = ["--spend", str(path)] if kpi == "cac" else [str(path)]
+    result = cx(kpi, *files, *extra, "-q", "-f", "json")
+    check_exit(result)
+    if result.exit_code == 0:
+        check_accounting(json.loads(result.stdout))
+
+
 def oracle_nps(values: list[str]) -> tuple[float | None, int]:
     scores = []
     for raw in values:
@@ -136,12 +146,7 @@ def test_any_bytes_any_kpi_exit_0_or_2(cx, tmp_path_factory, text, noise, where,
     body = body[:where] + noise + body[where:] if where < len(body) else body + noise
     path = tmp_path_factory.mktemp("fuzz") / "f.csv"
     path.write_bytes(body)
-    extra = [a.replace("{file}", str(path)) for a in EXTRA.get(kpi, [])]
-    files = ["--spend", str(path)] if kpi == "cac" else [str(path)]
-    result = cx(kpi, *files, *extra, "-q", "-f", "json")
-    check_exit(result)
-    if result.exit_code == 0:
-        check_accounting(json.loads(result.stdout))
+    run_any_kpi(cx, kpi, path)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -198,12 +203,7 @@ def test_any_json_records_any_kpi_exit_0_or_2(
         body = body[:where] + noise + body[where:]
     path = tmp_path_factory.mktemp("fuzz") / "f.json"
     path.write_bytes(body)
-    extra = [a.replace("{file}", str(path)) for a in EXTRA.get(kpi, [])]
-    files = ["--spend", str(path)] if kpi == "cac" else [str(path)]
-    result = cx(kpi, *files, *extra, "-q", "-f", "json")
-    check_exit(result)
-    if result.exit_code == 0:
-        check_accounting(json.loads(result.stdout))
+    run_any_kpi(cx, kpi, path)
 
 
 cells = st.one_of(
