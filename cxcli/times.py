@@ -136,9 +136,7 @@ def _in_range(parsed: Parsed) -> Parsed:
     """Instants outside years 1 to 9999 (a --tz shift of 0001-01-01, an epoch of 1e18 s) are
     invalid: no calendar cx writes can name them."""
     outside = ~parsed.missing & ((parsed.values < FIRST_US) | (parsed.values > LAST_US))
-    if not outside.any():
-        return parsed
-    return Parsed(np.where(outside, 0, parsed.values), parsed.missing, parsed.invalid | outside)
+    return parsed.invalid_where(outside)
 
 
 def _parse(

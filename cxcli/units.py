@@ -109,14 +109,7 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray, fmt: DurationFormat | None 
 
 def within(parsed: Parsed, longest: float) -> Parsed:
     """`parsed` with durations over `longest` seconds invalid."""
-    import numpy as np
-
-    from .values import Parsed
-
-    beyond = parsed.values > longest
-    if not beyond.any():
-        return parsed
-    return Parsed(np.where(beyond, 0.0, parsed.values), parsed.missing, parsed.invalid | beyond)
+    return parsed.invalid_where(parsed.values > longest)
 
 
 def _clock_seconds(text: pa.Array, clock: str) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,12 @@ class Parsed:
     def valid(self) -> np.ndarray:
         return ~(self.missing | self.invalid)
 
+    def invalid_where(self, beyond: np.ndarray) -> Parsed:
+        """These values with those at `beyond` (out of range) invalid too."""
+        if not beyond.any():
+            return self
+        return Parsed(np.where(beyond, 0, self.values), self.missing, self.invalid | beyond)
+
 
 def _np(arr: pa.Array) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False)
@@ -133,10 +139,7 @@ def parse_amounts(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     from .sums import AMOUNT_MAX
 
     number = parse_numbers(arr)
-    beyond = np.abs(number.values) > AMOUNT_MAX
-    if not beyond.any():
-        return number
-    return Parsed(np.where(beyond, 0.0, number.values), number.missing, number.invalid | beyond)
+    return number.invalid_where(np.abs(number.values) > AMOUNT_MAX)
 
 
 def parse_integers(arr: pa.Array | pa.ChunkedArray, low: int, high: int) -> Parsed:
