@@ -136,14 +136,10 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return _Reader(path, text).config(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not a cx config: its values nest too deeply") from None
-    try:
-        return _Reader(path, text).config(data)
-    except RecursionError:
+    except RecursionError:  # TOML nested 100,000 deep
         raise ConfigError(f"{path}: not a cx config: its values nest too deeply") from None
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..distinct import DistinctSet
 from ..kpi import Estimate, WindowedKpi
 from ..registry import register
-from .orders import LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
+from .orders import AMOUNT_RULE, LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,7 +49,7 @@ class Arpu(WindowedKpi[Revenue]):
     """Revenue per customer who ordered in the window."""
 
     name = "arpu"
-    invalid_rule = "an amount is invalid when it is not a number or beyond ±1e15"
+    invalid_rule = AMOUNT_RULE
     title = "Average Revenue Per User"
     value_unit = "money"
     decimals = 2

@@ -22,7 +22,7 @@ from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
 from ..periods import US_PER_DAY
 from ..registry import register
-from .orders import LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
+from .orders import AMOUNT_RULE, LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
 if TYPE_CHECKING:
     import numpy as np
@@ -54,7 +54,7 @@ class Clv(Kpi[Orders]):
     """Customer lifetime value from orders, lifespan (or churn) and margin."""
 
     name = "clv"
-    invalid_rule = "an amount is invalid when it is not a number or beyond ±1e15"
+    invalid_rule = AMOUNT_RULE
     title = "Customer Lifetime Value"
     value_unit = "money"
     decimals = 2

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..values import Parsed
 
 MICRO = 1_000_000  # money is summed in integer millionths, so merges are exact
+AMOUNT_RULE = "an amount is invalid when it is not a number or beyond ±1e15"  # the note
 ORDER_ROW, LINE_ROW, VOIDED_ROW = 1, 0, 2  # what a row of an order export is
 
 CUSTOMER = Role(
