@@ -26,7 +26,7 @@ from .formats import RangeError
 from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
 from .readings import TIME_KEY
-from .report import Quality, Report, Result
+from .result import Quality, Report, Result
 from .source import (
     CSV_BLOCK,
     BlockTooSmall,

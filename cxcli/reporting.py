@@ -18,7 +18,7 @@ from .engine import Baseline, run_many, versus_baseline
 from .history import History, Run
 from .periods import period_start
 from .render.json import clean
-from .report import SCHEMA_VERSION, Report
+from .result import SCHEMA_VERSION, Report
 from .source import Input
 from .targets import cx_index, judge_target, versus_benchmark
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .config import IndexSpec, Target
 from .kpi import Estimate, Kpi
-from .report import Gate
+from .result import Gate
 from .stats import z_critical
 
 

@@ -180,7 +180,7 @@ def _run(
 ) -> int:
     from ..engine import make_query, run
     from ..render import render
-    from ..report import Gate
+    from ..result import Gate
 
     quiet = kw["quiet"]
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from ..report import Report
+    from ..result import Report
 
 
 class Format(StrEnum):

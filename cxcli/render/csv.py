@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from ..report import Report
+from ..result import Report
 from .flat import flat_rows, safe_cell
 
 

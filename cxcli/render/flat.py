@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..report import Report
+from ..result import Report
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 

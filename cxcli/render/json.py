@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any, TextIO
 
-from ..report import Report
+from ..result import Report
 
 _MARK = "\u0000groups\u0000"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..escape import markdown
 from ..kpi import Kpi
-from ..report import Report
+from ..result import Report
 from .flat import safe_cell
 from .text import change_text, fmt_ci, fmt_value, hidden_note, quality_text, shown
 

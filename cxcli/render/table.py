@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..escape import plain
-from ..report import Report
+from ..result import Report
 from ..units import fmt_duration
 from .text import (
     change_text,

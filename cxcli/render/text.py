@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 from ..kpi import Kpi
-from ..report import Report
+from ..result import Report
 from ..units import fmt_duration
 
 MAX_SHOWN = 50  # groups a table or Markdown shows; JSON and CSV keep every one

@@ -1,4 +1,4 @@
-"""Results as data: quality accounting, per-group results, gates, and the JSON model
+"""One KPI's result as data: quality accounting, per-group results, gates, and the JSON model
 (`Report.to_dict`, schema_version 1) that every renderer formats."""
 
 from __future__ import annotations
