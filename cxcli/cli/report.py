@@ -92,11 +92,11 @@ def report(
 
 
 def _report(config_path, output_dir, name, history_path, date, formats, quiet, adjust) -> int:
-    from ..config import load_config
-    from ..history import History, locked
     from ..output import recover, remove_stale, write_files
-    from ..render.summary import failure_reasons, render_summary
-    from ..reporting import history_rows, run_report
+    from ..report.config import load_config
+    from ..report.history import History, locked
+    from ..report.run import history_rows, run_report
+    from ..report.summary import failure_reasons, render_summary
 
     def notice(message: str) -> None:
         if not quiet:
@@ -184,10 +184,10 @@ def _renderer(fmt: ReportFormat, combined):
 
         return dumps(combined.to_dict()) + "\n"
     if fmt is ReportFormat.MARKDOWN:
-        from ..render.report_markdown import render_report_markdown
+        from ..report.markdown import render_report_markdown
 
         return render_report_markdown(combined)
-    from ..render.report_html import render_report_html
+    from ..report.html import render_report_html
 
     return render_report_html(combined)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from cxcli.render.charts import Line, trend_svg
+from cxcli.report.charts import Line, trend_svg
 
 DAYS = [dt.date(2025, m, 1) for m in range(1, 5)]
 

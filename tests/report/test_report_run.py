@@ -15,10 +15,10 @@ import pytest
 from conftest import SAMPLE
 from statsmodels.stats.multitest import multipletests
 
-from cxcli.config import load_config
 from cxcli.engine import run
-from cxcli.history import locked
 from cxcli.render.json import clean
+from cxcli.report.config import load_config
+from cxcli.report.history import locked
 
 SMALL = """
 [inputs]

@@ -1,7 +1,7 @@
 """`cx report`: every KPI of a config computed in one scan per input, then judged — target,
 baseline, previous run, benchmark — and summed up in the CX index. The result is data
-(`Combined.to_dict`); the renderers in `render/` turn it into JSON, Markdown, HTML and the
-terminal summary."""
+(`Combined.to_dict`); `summary`, `markdown` and `html` beside it turn it into the terminal
+summary, Markdown and HTML."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .changes import adjust_together
+from .. import __version__
+from ..changes import adjust_together
+from ..engine import Baseline, run_many, versus_baseline
+from ..periods import period_start
+from ..render.json import clean
+from ..result import SCHEMA_VERSION, Report
+from ..source import Input
 from .config import Config, Entry
-from .engine import Baseline, run_many, versus_baseline
 from .history import History, Run
-from .periods import period_start
-from .render.json import clean
-from .result import SCHEMA_VERSION, Report
-from .source import Input
 from .targets import cx_index, judge_target, versus_benchmark
 
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
 
+from ..kpi import Estimate, Kpi
+from ..result import Gate
+from ..stats import z_critical
 from .config import IndexSpec, Target
-from .kpi import Estimate, Kpi
-from .result import Gate
-from .stats import z_critical
 
 
 def judge_target(

@@ -9,12 +9,12 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..render.text import MAX_SHOWN, change_text, fmt_ci, fmt_value, quality_text
 from .charts import MAX_LINES, Line, trend_svg
 from .summary import STATUS_TEXT, grouped, index_text, row
-from .text import MAX_SHOWN, change_text, fmt_ci, fmt_value, quality_text
 
 if TYPE_CHECKING:
-    from ..reporting import Combined, Outcome
+    from .run import Combined, Outcome
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..escape import markdown
-from .markdown import _cell, data_cell, render_markdown
+from ..render.markdown import _cell, data_cell, render_markdown
 from .summary import STATUS_TEXT, grouped, row
 
 if TYPE_CHECKING:
-    from ..reporting import Combined
+    from .run import Combined
 
 
 def render_report_markdown(combined: Combined) -> str:

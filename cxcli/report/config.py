@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .changes import DEFAULT_ADJUST
-from .engine import Job, Query, Source, make_query
-from .errors import CxError, UsageError
-from .kpi import Kpi, option_fields, option_type
-from .periods import Period
-from .registry import all_kpis
-from .stats import ADJUSTMENTS
-from .where import parse_where
+from ..changes import DEFAULT_ADJUST
+from ..engine import Job, Query, Source, make_query
+from ..errors import CxError, UsageError
+from ..kpi import Kpi, option_fields, option_type
+from ..periods import Period
+from ..registry import all_kpis
+from ..stats import ADJUSTMENTS
+from ..where import parse_where
 
 REPORT_KEYS = {
     "title": str,
@@ -408,7 +408,7 @@ class _Reader:
 
     def label_table(self, raw: dict[str, Any], where: str, index: int = 0) -> Any:
         """A table of labels and their numbers ("" for no answer) as a label set."""
-        from .labels import parse_labels
+        from ..labels import parse_labels
 
         for label, number in raw.items():
             if not (_is(number, int) or number == ""):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CxError, InputError
-from .output import write_files
+from ..errors import CxError, InputError
+from ..output import write_files
 
 COLUMNS = (
     "run_date",

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .text import change_text, fmt_ci, fmt_value
+from ..render.text import change_text, fmt_ci, fmt_value
 
 if TYPE_CHECKING:
-    from ..reporting import Combined, Outcome
+    from .run import Combined, Outcome
 
 STATUS_TEXT = {
     "failed": "FAILED: data",
