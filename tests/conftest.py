@@ -23,7 +23,10 @@ settings.register_profile("default", max_examples=60, deadline=None)
 settings.register_profile("long", max_examples=2000, deadline=None)  # make fuzz
 settings.load_profile(os.environ.get("CX_HYPOTHESIS_PROFILE", "default"))
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+# What tools write in the checkout while the suite runs: their caches.
+WRITTEN_BY_TOOLS = {".venv", ".pytest_cache", ".ruff_cache", ".hypothesis", "__pycache__", ".git"}
 # The columns of the sample files (and of fresh exports from the generator), as each KPI is
 # told them on the command line.
 ROLE_ARGS = {
@@ -106,6 +109,30 @@ def sample_report(tmp_path_factory) -> tuple[Path, dict]:
     """`cx report` over sample_data/cx.toml, run once: the output folder and the JSON."""
     out = tmp_path_factory.mktemp("report")
     args = ["report", "-c", str(SAMPLE / "cx.toml"), "-o", str(out), "--date", "2026-11-23", "-q"]
+    args += ["--history", str(out / "history.parquet")]  # not the sample config's own
     result = CliRunner().invoke(app, args, env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.stderr
     return out, json.loads((out / "report.json").read_text())
+
+
+def _tree(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root` but the tools' caches: its size and modification time."""
+    files = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in WRITTEN_BY_TOOLS]
+        for name in names:
+            path = Path(folder, name)
+            info = path.lstat()
+            files[str(path.relative_to(root))] = (info.st_size, info.st_mtime_ns)
+    return files
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_as_found():
+    """The suite writes only under its temporary folders: after the last test, every file of
+    the checkout (the user's own cx-report/ and history included) is as it was."""
+    before = _tree(ROOT)
+    yield
+    after = _tree(ROOT)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the tests changed the checkout: {changed[:10]}"
