@@ -41,32 +41,56 @@ class Locked(CxError):
 @contextlib.contextmanager
 def locked(paths: list[Path]) -> Iterator[None]:
     """Hold an exclusive lock on `.<name>.lock` beside each path (in a fixed order); fail at once,
-    naming the process that holds it, instead of waiting behind a stuck run."""
-    handles = []
+    naming the process that holds it, instead of waiting behind a stuck run. The lock files are
+    removed when the run ends (while still held, so a run that opened one just before it went
+    sees that and takes the new one)."""
+    held: list[tuple[Path, int]] = []
     try:
         for path in sorted({p.resolve() for p in paths}):
             lock = path.with_name(f".{path.name}.lock")
-            fd = _open_lock(lock)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
-                    os.close(fd)
-                    raise CxError(f"cannot lock {lock}: {exc.strerror}") from None
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-                os.close(fd)
-                raise Locked(
-                    f"{path} is being written by another cx report ({holder}); nothing was written",
-                    hint="run again when it has finished",
-                ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
-            handles.append(fd)
+            held.append((lock, _acquire(lock, path)))
         yield
     finally:
-        for fd in handles:
+        for lock, fd in held:
+            if _is_current(lock, fd):
+                with contextlib.suppress(OSError):
+                    lock.unlink()
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def _acquire(lock: Path, path: Path) -> int:
+    """The lock file's descriptor, locked, and still the file at `lock` (not one another run
+    removed after we opened it)."""
+    while True:
+        fd = _open_lock(lock)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EACCES):
+                os.close(fd)
+                raise CxError(f"cannot lock {lock}: {exc.strerror}") from None
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise Locked(
+                f"{path} is being written by another cx report ({holder}); nothing was written",
+                hint="run again when it has finished",
+            ) from None
+        if _is_current(lock, fd):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+            return fd
+        os.close(fd)  # removed by the run that just finished: lock the new one
+
+
+def _is_current(lock: Path, fd: int) -> bool:
+    """Whether `fd` is still the file named `lock`."""
+    try:
+        named = os.lstat(lock)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (named.st_dev, named.st_ino) == (mine.st_dev, mine.st_ino)
 
 
 def _open_lock(lock: Path) -> int:

@@ -224,6 +224,38 @@ def test_a_held_lock_stops_a_second_report(cx, tmp_path):
     assert (out / "report.json").read_bytes() == before
 
 
+def test_a_report_leaves_no_lock_file_behind(cx, tmp_path):
+    config, out, history = small_config(tmp_path), tmp_path / "out", tmp_path / "h.parquet"
+    (out / ".report.lock").parent.mkdir()
+    (out / ".report.lock").write_text("pid 1")  # left by an older cx that was killed
+    assert report(cx, config, out, "--history", str(history)).exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_run_that_opened_a_lock_just_removed_takes_the_new_one(tmp_path, monkeypatch):
+    import fcntl
+
+    import cxcli.report.history as history
+
+    lock = tmp_path / ".report.lock"
+    lock.write_text("")
+    removed = os.open(lock, os.O_RDWR)  # opened just before the run that held it removed it
+    lock.unlink()
+    opened = [removed]
+    real_open = history._open_lock
+    monkeypatch.setattr(
+        history, "_open_lock", lambda path: opened.pop() if opened else real_open(path)
+    )
+    with locked([tmp_path / "report"]):
+        assert lock.exists()  # the lock it holds is the one a third run would open
+        third = os.open(lock, os.O_RDWR)
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(third, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.close(third)
+    assert not lock.exists()
+
+
 def test_two_reports_at_once_never_corrupt_the_history(tmp_path):
     config, out, history = small_config(tmp_path), tmp_path / "out", tmp_path / "h.parquet"
     cx = [str(Path(sys.executable).parent / "cx")] if shutil.which("cx") is None else ["cx"]
