@@ -243,14 +243,13 @@ def inspect(
 
 
 def _print_inspection(infos) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from ..escape import plain
+    from ..render.console import terminal
     from ..render.table import clean
 
-    color = _stdout_color()
-    console = Console(file=sys.stdout, force_terminal=color, no_color=not color, width=140)
+    console = terminal(sys.stdout, color=_stdout_color())
     for info in infos:
         layout = f", {info.layout}" if info.layout else ""
         table = Table(

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..escape import plain
 from ..result import Report
 from ..units import fmt_duration
+from .console import (
+    FULL,
+    QUALITY_FOOTNOTE,
+    SHORT_CHANGES,
+    SHORT_INTERVALS,
+    fitted,
+    keep_whole,
+    terminal,
+)
 from .text import (
     change_text,
     fmt_ci,
@@ -24,6 +32,9 @@ from .text import (
 
 _SPARKS = "▁▂▃▄▅▆▇█"
 _BAR = 30
+QUALITY_LISTED = 10  # groups named in the missing / invalid footnote of a folded table
+TREND_POINTS = 12  # periods a folded trend table draws
+TREND_FOLDS = (FULL, SHORT_INTERVALS)
 
 
 def clean(value: Any, missing: str = "(missing)") -> Text:
@@ -113,23 +124,8 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _reader_left() -> None:
-    # rich exits 1 when the reader goes away (`cx … | head`); the CLI stops quietly instead,
-    # as it does for the other formats.
-    raise BrokenPipeError
-
-
 def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
-    console = Console(
-        file=out,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-        width=max(100, Console().width) if color else 100,
-        highlight=False,
-        emoji=False,
-    )
-    console.on_broken_pipe = _reader_left  # type: ignore[method-assign]
+    console = terminal(out, color=color)
     kpi = report.kpi
     data, hidden = shown(report)
     headline = Text()
@@ -162,19 +158,24 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
             console.print(_ranking_table(report, data, title))
     elif data["groups"]:
         console.print()
-        console.print(_groups_table(report, data))
+        table, footnotes = fitted(console, lambda fold: _groups_table(report, data, fold))
+        console.print(table)
+        for footnote in footnotes:
+            console.print(footnote, style="dim")
         if hidden:
             console.print(Text(hidden_note(hidden), style="dim"))
         if data["params"].get("period"):
-            trend = _trend_table(report, data)
-            if trend is not None:
-                console.print(trend)
+            trend = fitted(console, lambda fold: _trend_table(report, data, fold), TREND_FOLDS)
+            if trend[0] is not None:
+                console.print(trend[0])
 
 
-def _groups_table(report: Report, data: dict[str, Any]) -> Table:
+def _groups_table(report: Report, data: dict[str, Any], fold: int = FULL) -> tuple[Table, list]:
+    """The groups at `fold` (console.FOLDS), with the footnotes that fold needs."""
     kpi = report.kpi
     keys = list(data["groups"][0]["key"])
     has_change = any("change" in g for g in data["groups"])
+    quality_column = fold < QUALITY_FOOTNOTE
     table = Table(show_edge=False, header_style="bold")
     for key in keys:
         table.add_column(clean(key))
@@ -183,7 +184,9 @@ def _groups_table(report: Report, data: dict[str, Any]) -> Table:
     table.add_column("n", justify="right")
     if has_change:
         table.add_column("change")
-    table.add_column("missing / invalid", justify="right")
+    if quality_column:
+        table.add_column("missing / invalid", justify="right")
+    counted = []
     for group in data["groups"]:
         cells: list[Any] = [
             clean(group["key"][k], "(no valid time)" if k == "period" else "(missing)")
@@ -191,23 +194,36 @@ def _groups_table(report: Report, data: dict[str, Any]) -> Table:
         ]
         cells += [
             Text(fmt_value(kpi, group["value"]), style="bold"),
-            fmt_ci(kpi, group["ci"]),
+            fmt_ci(kpi, group["ci"], short=fold >= SHORT_INTERVALS),
             f"{group['n']:,}",
         ]
         if has_change:
             change = group.get("change")
-            text = change_text(kpi, change)
+            text = change_text(kpi, change, short=fold >= SHORT_CHANGES)
             style = ""
             if change and change.get("significant") and change.get("delta"):
                 improved = (change["delta"] > 0) == kpi.higher_is_better
                 style = "green" if improved else "red"
             cells.append(Text(text, style=style))
         quality = group["quality"]
-        cells.append(f"{quality['missing']:,} / {quality['invalid']:,}")
+        counts = f"{quality['missing']:,} / {quality['invalid']:,}"
+        if quality_column:
+            cells.append(counts)
+        elif quality["missing"] or quality["invalid"]:
+            counted.append(f"{' '.join(plain(str(group['key'][k])) for k in keys)}: {counts}")
         if group.get("too_small"):
             cells[len(keys) + 2] = Text(f"{group['n']:,} (too small)", style="dim")
         table.add_row(*cells)
-    return table
+    footnotes = []
+    if not quality_column:
+        listed = "; ".join(counted[:QUALITY_LISTED]) or "none"
+        more = f"; {len(counted) - QUALITY_LISTED:,} more" if len(counted) > QUALITY_LISTED else ""
+        footnotes.append(Text(f"missing / invalid: {listed}{more}"))
+    if has_change and fold >= SHORT_CHANGES:
+        footnotes.append(
+            Text("change: vs the previous period or baseline; --format json has each test")
+        )
+    return keep_whole(table, "value", "interval", "n"), footnotes
 
 
 def _ranking_table(report: Report, data: dict[str, Any], which: str) -> Table:
@@ -234,10 +250,14 @@ def _ranking_table(report: Report, data: dict[str, Any], which: str) -> Table:
             Text(fmt_value(report.kpi, entry["value"]), style="bold"),
             f"{entry['n']:,}",
         )
-    return table
+    return keep_whole(table, "value", "n")
 
 
-def _trend_table(report: Report, data: dict[str, Any]) -> Table | None:
+def _trend_table(
+    report: Report, data: dict[str, Any], fold: int = FULL
+) -> tuple[Table | None, None]:
+    """Each segment's series as a sparkline; folded, without the periods column and with the
+    last TREND_POINTS periods only."""
     by = data["params"].get("by") or []
     series: dict[tuple, list[tuple[str, float | None]]] = {}
     for group in data["groups"]:
@@ -246,20 +266,31 @@ def _trend_table(report: Report, data: dict[str, Any]) -> Table | None:
         segment = tuple(group["key"][k] for k in by)
         series.setdefault(segment, []).append((group["key"]["period"], group["value"]))
     if not series:
-        return None
-    table = Table(show_edge=False, header_style="bold", title="Trend", title_justify="left")
+        return None, None
+    folded = fold > FULL
+    spans = {(points[0][0], points[-1][0]) for points in series.values()}
+    title = "Trend"
+    if folded and len(spans) == 1:
+        first, last = spans.pop()
+        title += f", {first} … {last}" if first != last else f", {first}"
+    if folded and max(len(p) for p in series.values()) > TREND_POINTS:
+        title += f" (the last {TREND_POINTS} periods)"
+        series = {k: v[-TREND_POINTS:] for k, v in series.items()}
+    table = Table(show_edge=False, header_style="bold", title=title, title_justify="left")
     for key in by:
         table.add_column(clean(key))
-    table.add_column("periods")
+    if not folded:
+        table.add_column("periods")
     table.add_column("trend")
     table.add_column("first → last", justify="right")
     for segment, points in series.items():
         values = [v for _, v in points]
         first, last = points[0], points[-1]
+        periods = [f"{first[0]} … {last[0]}" if len(points) > 1 else first[0]]
         table.add_row(
             *[clean(s) for s in segment],
-            f"{first[0]} … {last[0]}" if len(points) > 1 else first[0],
+            *([] if folded else periods),
             sparkline(values),
             f"{fmt_value(report.kpi, first[1])} → {fmt_value(report.kpi, last[1])}",
         )
-    return table
+    return keep_whole(table, "first → last"), None

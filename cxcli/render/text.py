@@ -28,9 +28,7 @@ def fmt_value(kpi: Kpi, value: float | None) -> str:
         return "–"
     if kpi.value_unit == "seconds":
         return fmt_duration(value)
-    if kpi.value_unit == "money":
-        return f"{value:,.{kpi.decimals}f}"
-    text = f"{value:.{kpi.decimals}f}"
+    text = f"{value:,.{kpi.decimals}f}"
     return text + "%" if kpi.value_unit == "percent" else text
 
 
@@ -44,25 +42,36 @@ def fmt_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def fmt_ci(kpi: Kpi, ci: dict[str, Any] | None) -> str:
+def fmt_ci(kpi: Kpi, ci: dict[str, Any] | None, short: bool = False) -> str:
+    """`[19.1, 23.9]`, or `19.1–23.9` where room is short."""
     if not ci:
         return ""
-    return f"[{fmt_value(kpi, ci['low'])}, {fmt_value(kpi, ci['high'])}]"
+    low, high = fmt_value(kpi, ci["low"]), fmt_value(kpi, ci["high"])
+    return f"{low}–{high}" if short else f"[{low}, {high}]"
 
 
-def change_text(kpi: Kpi, change: dict[str, Any] | None) -> str:
+def change_text(kpi: Kpi, change: dict[str, Any] | None, short: bool = False) -> str:
+    """`▲ +7.5 vs 2025-Q1 (n.s. ±15.7)`; where room is short, `▲ +7.5 n.s.` (the arrow, the
+    size and the verdict: what it was compared with and the test's details are in the JSON)."""
     if not change or change.get("delta") is None:
         return ""
     delta = change["delta"]
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
-    text = f"{arrow} {_signed(kpi, delta)} vs {change['vs']}"
     p_value = change.get("p_adjusted", change.get("p_value"))
+    if short:
+        text = f"{arrow} {_signed(kpi, delta)}"
+        if change.get("significant"):
+            return text + (
+                " outside CI" if p_value is None else f" p{p_text(p_value).replace(' ', '')}"
+            )
+        return text + (" n.s." if change.get("significant") is False else "")
+    text = f"{arrow} {_signed(kpi, delta)} vs {change['vs']}"
     adjusted = change.get("adjust") not in (None, "none")
     if change.get("significant"):
         if p_value is None:
             return text + " (outside the interval)"
         name = "p adj." if adjusted else "p"
-        return text + f" ({name} {_p_text(p_value)})"
+        return text + f" ({name} {p_text(p_value)})"
     if change.get("significant") is False:
         mde = change.get("mde")
         if mde is None:
@@ -77,7 +86,7 @@ def _signed(kpi: Kpi, amount: float) -> str:
     return f"{amount:+.{kpi.decimals}f}"
 
 
-def _p_text(p: float) -> str:
+def p_text(p: float) -> str:
     """p as people read it: 0.012, or < 0.001 rather than 0.000."""
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 

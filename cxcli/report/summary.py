@@ -6,11 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..render.console import (
+    FULL,
+    JUDGEMENT_BELOW,
+    SHORT_CHANGES,
+    SHORT_INTERVALS,
+    fitted,
+    keep_whole,
+    terminal,
+)
 from ..render.text import change_text, fmt_ci, fmt_value
 
 if TYPE_CHECKING:
     from .run import Combined, Outcome
 
+SUMMARY_FOLDS = (FULL, SHORT_INTERVALS, SHORT_CHANGES, JUDGEMENT_BELOW)
 STATUS_TEXT = {
     "failed": "FAILED: data",
     "met": "met",
@@ -20,6 +30,12 @@ STATUS_TEXT = {
     None: "–",
 }
 INDICATOR_TITLES = {"leading": "Leading indicators", "lagging": "Lagging indicators"}
+STATUS_STYLES = {
+    "met": "green",
+    "missed": "bold red",
+    "missed_not_significant": "yellow",
+    "failed": "bold red",
+}
 
 
 @dataclass(frozen=True)
@@ -92,17 +108,17 @@ def benchmark_text(outcome: Outcome) -> str:
     return text
 
 
-def row(outcome: Outcome) -> Row:
+def row(outcome: Outcome, short_intervals: bool = False, short_changes: bool = False) -> Row:
     kpi, estimate = outcome.entry.kpi, outcome.report.overall.estimate
     ci = None if estimate.ci is None else {"low": estimate.ci[0], "high": estimate.ci[1]}
     change = outcome.report.baseline or outcome.previous
     return Row(
         label=outcome.entry.label,
         value=fmt_value(kpi, estimate.value),
-        interval=fmt_ci(kpi, ci),
+        interval=fmt_ci(kpi, ci, short=short_intervals),
         target=target_text(outcome),
         status=outcome.status,
-        change=change_text(kpi, change),
+        change=change_text(kpi, change, short=short_changes),
         progress=progress_text(outcome),
         benchmark=benchmark_text(outcome),
     )
@@ -128,31 +144,64 @@ def index_text(index: dict[str, Any]) -> str:
 
 
 def render_summary(combined: Combined, out: TextIO, *, color: bool = False) -> None:
-    """The terminal summary: one line per KPI, grouped leading / lagging, then the index."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=out, force_terminal=color, no_color=not color, width=160)
-    styles = {
-        "met": "green",
-        "missed": "bold red",
-        "missed_not_significant": "yellow",
-        "failed": "bold red",
-    }
-    table = Table(title=f"{combined.config.title} · {combined.run_date}", title_justify="left")
-    for name in ("KPI", "value", "interval", "target", "status", "change"):
-        table.add_column(name, justify="right" if name in ("value", "interval") else "left")
-    for title, members in grouped(combined):
-        table.add_row(f"[bold]{title}[/bold]" if color else title, *[""] * 5)
-        for outcome in members:
-            r = row(outcome)
-            status = STATUS_TEXT[r.status]
-            if color and r.status in styles:
-                status = f"[{styles[r.status]}]{status}[/]"
-            table.add_row(f"  {r.label}", r.value, r.interval, r.target, status, r.change)
+    """The terminal summary: one line per KPI, grouped leading / lagging, then the index. At
+    the terminal's width: intervals shorten, then changes, before rich narrows columns."""
+    console = terminal(out, color=color)
+    table, _ = fitted(
+        console, lambda fold: (_summary_table(combined, fold, color), None), SUMMARY_FOLDS
+    )
     console.print(table)
     if combined.index is not None:
-        console.print(index_text(combined.index))
+        console.print(index_text(combined.index), markup=False)
+
+
+def _summary_table(combined: Combined, fold: int, color: bool):
+    from rich.table import Table
+    from rich.text import Text
+
+    below = fold >= JUDGEMENT_BELOW
+    table = Table(
+        title=f"{combined.config.title} · {combined.run_date}",
+        title_justify="left",
+        show_edge=False,
+        header_style="bold",
+    )
+    table.add_column("KPI" + (": target · status · change" if below else ""))
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("interval", justify="right", no_wrap=True)
+    if not below:
+        for name in ("target", "status", "change"):
+            table.add_column(name, no_wrap=name == "status")
+    for title, members in grouped(combined):
+        table.add_section()
+        table.add_row(Text(title, style="bold"))
+        for outcome in members:
+            r = row(
+                outcome,
+                short_intervals=fold >= SHORT_INTERVALS,
+                short_changes=fold >= SHORT_CHANGES,
+            )
+            status = Text(
+                STATUS_TEXT[r.status], style=STATUS_STYLES.get(r.status, "") if color else ""
+            )
+            if below:
+                label = Text(f"  {r.label}")
+                judged = [Text(r.target), status if r.status else Text(), Text(r.change)]
+                if any(t.plain for t in judged):
+                    label.append("\n    ").append_text(
+                        Text(" · ").join(t for t in judged if t.plain)
+                    )
+                table.add_row(label, r.value, r.interval)
+            else:
+                table.add_row(
+                    Text(f"  {r.label}"),
+                    r.value,
+                    r.interval,
+                    Text(r.target),
+                    status,
+                    Text(r.change),
+                )
+    return keep_whole(table, "value", "interval")
 
 
 def failure_reasons(combined: Combined) -> list[str]:
