@@ -99,6 +99,15 @@ class Kpi(ABC, Generic[S]):
     def higher_is_better(self) -> bool:
         return True
 
+    @property
+    def value_range(self) -> tuple[float | None, float | None]:
+        """The values the KPI can take (None: no bound); a trend is projected within them."""
+        if self.value_unit == "percent":
+            return 0.0, 100.0
+        if self.value_unit in ("seconds", "count"):
+            return 0.0, None
+        return None, None
+
     def index_score(self, value: float) -> float | None:
         """The value on a 0–100 scale where 100 is best, for the CX index; None when the KPI
         has no natural scale (the report config then gives one). Percentages are their own."""

@@ -76,6 +76,11 @@ class Ces(ScoreKpi):
     def definition(self) -> str:
         return "ces.mean"
 
+    @property
+    def value_range(self) -> tuple[float, float]:
+        low, high = self.bounds
+        return float(low), float(high)
+
     def index_score(self, value: float) -> float | None:
         low, high = self.bounds
         easy = (value - low) / (high - low) * 100

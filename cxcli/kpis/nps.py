@@ -51,6 +51,10 @@ class Nps(ScoreKpi):
     scales = ("0-10",)
     default_scale = "0-10"
 
+    @property
+    def value_range(self) -> tuple[float, float]:
+        return -100.0, 100.0
+
     def index_score(self, value: float) -> float | None:
         return (value + 100) / 2
 

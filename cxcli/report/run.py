@@ -184,7 +184,9 @@ def _judge(entry: Entry, report: Report, history: History | None, run_date: dt.d
             trend.append((run_date, estimate.value))
         if len(trend) < 2:
             trend = outcome.series()
-        outcome.target = judge_target(entry.target, estimate, run_date, start, trend)
+        outcome.target = judge_target(
+            entry.target, estimate, run_date, start, trend, kpi.value_range
+        )
     if entry.benchmark is not None:
         outcome.benchmark = versus_benchmark(kpi, estimate, entry.benchmark, confidence)
     return outcome

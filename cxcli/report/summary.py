@@ -82,10 +82,16 @@ def progress_text(outcome: Outcome) -> str:
         )
     if progress.get("projected") is not None:
         verdict = "on track" if progress["on_track"] else "behind"
-        parts.append(
-            f"trend {progress['trend_per_30_days']:+.{kpi.decimals}f} per 30 days → "
-            f"{fmt_value(kpi, progress['projected'])} by {target['by']}: {verdict}"
-        )
+        trend = f"trend {progress['trend_per_30_days']:+.{kpi.decimals}f} per 30 days"
+        if progress.get("leaves_range_on"):
+            parts.append(
+                f"{trend} reaches {fmt_value(kpi, progress['projected'])}, the limit of "
+                f"the KPI, on {progress['leaves_range_on']} and cannot continue: {verdict}"
+            )
+        else:
+            parts.append(
+                f"{trend} → {fmt_value(kpi, progress['projected'])} by {target['by']}: {verdict}"
+            )
     elif progress.get("needed_per_30_days") is not None:
         parts.append(
             f"needs {progress['needed_per_30_days']:+.{kpi.decimals}f} per 30 days "

@@ -21,10 +21,12 @@ def judge_target(
     today: dt.date,
     start: float | None = None,
     trend: Sequence[tuple[dt.date, float]] = (),
+    value_range: tuple[float | None, float | None] = (None, None),
 ) -> dict[str, Any]:
     """The target's status today. A goal with a deadline still ahead that is not yet reached is
     `in_progress` (not a failure) with its progress from `start` and a linear projection of
-    `trend` (dated values, oldest first) to the deadline."""
+    `trend` (dated values, oldest first) to the deadline, kept within `value_range` (the KPI's
+    possible values): a trend that leaves it cannot continue, and says so."""
     status, reason = Gate(
         target.min, target.max, target.gate_on, names=("the target min", "the target max")
     ).status(estimate)
@@ -55,9 +57,17 @@ def judge_target(
         mean_t = sum((d - first).days for d, _ in trend) / len(trend)
         mean_v = sum(v for _, v in trend) / len(trend)
         projected = mean_v + slope * ((target.by - first).days - mean_t)
-        progress["projected"] = projected
+        low, high = value_range
+        bound = low if low is not None and projected < low else None
+        bound = high if high is not None and projected > high else bound
         progress["trend_per_30_days"] = slope * 30
-        progress["on_track"] = projected >= goal if target.min is not None else projected <= goal
+        progress["projected"] = projected if bound is None else bound
+        progress["leaves_range_on"] = None
+        if bound is not None:  # the day the line crosses the bound
+            day = first + dt.timedelta(days=round(mean_t + (bound - mean_v) / slope))
+            progress["leaves_range_on"] = day.isoformat()
+        reached = progress["projected"]
+        progress["on_track"] = reached >= goal if target.min is not None else reached <= goal
     out["progress"] = progress
     return out
 

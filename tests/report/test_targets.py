@@ -71,6 +71,39 @@ def test_a_lower_is_better_goal_projects_downwards():
     assert out["progress"]["on_track"] is True
 
 
+@pytest.mark.parametrize(
+    ("kpi", "target", "values", "projected", "leaves", "on_track"),
+    [
+        # NPS +1.4 per 30 days from 50: 117.4 by the deadline unclamped; it can reach 100 only.
+        ("nps", Target(min=95, by=dt.date(2030, 12, 31)), (48.6, 50.0), 100.0, True, True),
+        ("nps", Target(min=60, by=dt.date(2026, 3, 2)), (48.6, 50.0), 52.8, False, False),
+        # A falling percentage stops at 0; a max target is judged on the 0 it can reach.
+        ("churn", Target(max=1, by=dt.date(2030, 1, 1)), (9.0, 8.0), 0.0, True, True),
+        # A handle time cannot fall below 0 s.
+        ("aht", Target(max=100, by=dt.date(2031, 1, 1)), (400.0, 390.0), 0.0, True, True),
+        # A goal the clamped value cannot reach: NPS at most 100, so ≥ 100 is on track only at 100.
+        ("nps", Target(min=100, by=dt.date(2040, 1, 1)), (0.0, 10.0), 100.0, True, True),
+    ],
+)
+def test_projections_stay_within_what_the_kpi_can_be(
+    kpi, target, values, projected, leaves, on_track
+):
+    trend = [(dt.date(2025, 12, 2), values[0]), (TODAY, values[1])]
+    out = judge_target(target, est(values[1]), TODAY, 0, trend, KPIS[kpi]().value_range)
+    progress = out["progress"]
+    assert progress["projected"] == pytest.approx(projected, abs=0.05)
+    assert (progress["leaves_range_on"] is not None) is leaves
+    assert progress["on_track"] is on_track
+
+
+def test_the_day_a_trend_leaves_the_range_is_where_its_line_crosses_the_bound():
+    trend = [(dt.date(2025, 12, 2), 40.0), (TODAY, 70.0)]  # +30 in 30 days: 100 on 2026-01-31
+    target = Target(min=90, by=dt.date(2027, 1, 1))
+    out = judge_target(target, est(70), TODAY, 0, trend, (-100.0, 100.0))
+    assert out["progress"]["leaves_range_on"] == "2026-01-31"
+    assert out["progress"]["projected"] == 100.0
+
+
 def test_no_trend_from_a_single_point():
     out = judge_target(Target(min=65, by=dt.date(2026, 7, 1)), est(62), TODAY, 60, [(TODAY, 62)])
     assert out["progress"]["projected"] is None and "on_track" not in out["progress"]
@@ -134,3 +167,12 @@ def test_ces_lower_is_easier_index():
 )
 def test_period_start_inverts_period_labels(label, day):
     assert period_start(label) == day
+
+
+def test_the_sample_goal_is_projected_to_100_at_most(sample_report):
+    _, data = sample_report
+    goal = next(k for k in data["kpis"] if (k["target"] or {}).get("by"))
+    progress = goal["target"]["progress"]
+    assert progress["projected"] == 100.0 and progress["leaves_range_on"] is not None
+    html = (sample_report[0] / "report.html").read_text()
+    assert "the limit of the KPI" in html and "cannot continue" in html
