@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..distinct import DistinctSet
 from ..kpi import Estimate, WindowedKpi
+from ..money import check_currency, currency_option
 from ..registry import register
 from .orders import AMOUNT_RULE, LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
 
@@ -60,6 +61,11 @@ class Arpu(WindowedKpi[Revenue]):
         "cx arpu orders.csv --from 2025-01-01 --to 2025-07-01 --period month",
         "cx arpu orders.parquet --by Country --min 40",
     )
+
+    currency: str | None = currency_option()
+
+    def __post_init__(self) -> None:
+        check_currency(self.currency)
 
     @property
     def definition(self) -> str:

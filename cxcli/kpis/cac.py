@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UsageError
 from ..kpi import Estimate, Role, WindowedKpi, option
+from ..money import check_currency, currency_option
 from ..registry import register
 from .orders import MICRO, micros
 
@@ -89,7 +90,10 @@ class Cac(WindowedKpi[Acquisition]):
     arpu: float | None = option(None, "monthly revenue per customer, for the payback period")
     margin: float = option(1.0, "gross margin (0-1) for the payback period")
 
+    currency: str | None = currency_option()
+
     def __post_init__(self) -> None:
+        check_currency(self.currency)
         if not 0 < self.margin <= 1:
             raise UsageError("--margin must be in (0, 1], e.g. 0.7 for 70%")
         if self.arpu is not None and self.arpu <= 0:

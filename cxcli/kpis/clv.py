@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..kpi import Estimate, Kpi, option
+from ..money import check_currency, currency_option
 from ..periods import US_PER_DAY
 from ..registry import register
 from .orders import AMOUNT_RULE, LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders
@@ -71,7 +72,10 @@ class Clv(Kpi[Orders]):
     margin: float = option(1.0, "gross margin (0-1) applied to revenue")
     years: float | None = option(None, "years the orders cover (default: their observed span)")
 
+    currency: str | None = currency_option()
+
     def __post_init__(self) -> None:
+        check_currency(self.currency)
         if self.lifespan is not None and self.lifespan <= 0:
             raise UsageError("--lifespan must be a positive number of years")
         if self.annual_churn is not None and not 0 < self.annual_churn <= 1:

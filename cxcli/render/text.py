@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from ..kpi import Kpi
+from ..money import fmt_money
 from ..result import Report
 from ..units import fmt_duration
 
@@ -28,6 +29,8 @@ def fmt_value(kpi: Kpi, value: float | None) -> str:
         return "–"
     if kpi.value_unit == "seconds":
         return fmt_duration(value)
+    if kpi.value_unit == "money":
+        return fmt_money(value, kpi.decimals, getattr(kpi, "currency", None))
     text = f"{value:,.{kpi.decimals}f}"
     return text + "%" if kpi.value_unit == "percent" else text
 
@@ -59,13 +62,13 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None, short: bool = False) ->
     arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
     p_value = change.get("p_adjusted", change.get("p_value"))
     if short:
-        text = f"{arrow} {_signed(kpi, delta)}"
+        text = f"{arrow} {signed(kpi, delta)}"
         if change.get("significant"):
             return text + (
                 " outside CI" if p_value is None else f" p{p_text(p_value).replace(' ', '')}"
             )
         return text + (" n.s." if change.get("significant") is False else "")
-    text = f"{arrow} {_signed(kpi, delta)} vs {change['vs']}"
+    text = f"{arrow} {signed(kpi, delta)} vs {change['vs']}"
     adjusted = change.get("adjust") not in (None, "none")
     if change.get("significant"):
         if p_value is None:
@@ -76,14 +79,18 @@ def change_text(kpi: Kpi, change: dict[str, Any] | None, short: bool = False) ->
         mde = change.get("mde")
         if mde is None:
             return text + " (n.s.)"
-        return text + f" (n.s. ±{_signed(kpi, mde).lstrip('+')})"
+        return text + f" (n.s. ±{signed(kpi, mde).lstrip('+')})"
     return text
 
 
-def _signed(kpi: Kpi, amount: float) -> str:
+def signed(kpi: Kpi, amount: float) -> str:
+    """A change with its sign, in the KPI's unit: +7.5, -2m 05s, +$3.20."""
     if kpi.value_unit == "seconds":
         return ("+" if amount >= 0 else "") + fmt_duration(amount)
-    return f"{amount:+.{kpi.decimals}f}"
+    if kpi.value_unit == "money":
+        text = fmt_money(amount, kpi.decimals, getattr(kpi, "currency", None))
+        return text if text.startswith("-") else "+" + text
+    return f"{amount:+,.{kpi.decimals}f}"
 
 
 def p_text(p: float) -> str:

@@ -19,6 +19,7 @@ from ..changes import DEFAULT_ADJUST
 from ..engine import Job, Query, Source, make_query
 from ..errors import CxError, UsageError
 from ..kpi import Kpi, option_fields, option_type
+from ..money import check_currency
 from ..periods import Period
 from ..registry import all_kpis
 from ..stats import ADJUSTMENTS
@@ -31,6 +32,7 @@ REPORT_KEYS = {
     "history": str,
     "confidence": float,
     "adjust": str,
+    "currency": str,
 }
 INPUT_KEYS = {
     "path": (str, list),
@@ -225,8 +227,13 @@ class _Reader:
         if not kpis or not isinstance(kpis, list):
             raise ConfigError(f"{self.path}: the config has no [[kpi]] entries")
         confidence = report.get("confidence")
+        currency = report.get("currency")
+        try:
+            check_currency(currency, "currency =")
+        except CxError as exc:
+            raise self.error(f"[report] {exc.message}", "report", "currency") from None
         self.labels = self.label_table(data["labels"], "[labels]") if "labels" in data else None
-        entries = [self.entry(i, raw, sources, confidence) for i, raw in enumerate(kpis)]
+        entries = [self.entry(i, raw, sources, confidence, currency) for i, raw in enumerate(kpis)]
         seen: dict[str, int] = {}
         for i, entry in enumerate(entries):
             if entry.id in seen:
@@ -311,7 +318,9 @@ class _Reader:
         raw: Any,
         sources: dict[str, Source],
         confidence: float | None,
+        currency: str | None = None,
     ) -> Entry:
+        """One [[kpi]] entry; the report's confidence and currency apply where it sets none."""
         where = f"[[kpi]] #{index + 1}"
         if not isinstance(raw, dict):
             raise self.error(f"{where} must be a table", "kpi", None, index)
@@ -372,6 +381,8 @@ class _Reader:
         if confidence is not None and "confidence" not in values:
             values["confidence"] = confidence
         chosen = {k: _coerce(raw[k], options[k]) for k in options if k in raw}
+        if currency is not None and "currency" in options and "currency" not in raw:
+            chosen["currency"] = currency
         if isinstance(chosen.get("labels"), dict):
             chosen["labels"] = self.label_text(raw["labels"], f"{where}: labels", index)
         if self.labels is not None and "labels" in options:

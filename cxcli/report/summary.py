@@ -15,7 +15,7 @@ from ..render.console import (
     keep_whole,
     terminal,
 )
-from ..render.text import change_text, fmt_ci, fmt_value
+from ..render.text import change_text, fmt_ci, fmt_value, p_text, signed
 
 if TYPE_CHECKING:
     from .run import Combined, Outcome
@@ -82,7 +82,7 @@ def progress_text(outcome: Outcome) -> str:
         )
     if progress.get("projected") is not None:
         verdict = "on track" if progress["on_track"] else "behind"
-        trend = f"trend {progress['trend_per_30_days']:+.{kpi.decimals}f} per 30 days"
+        trend = f"trend {signed(kpi, progress['trend_per_30_days'])} per 30 days"
         if progress.get("leaves_range_on"):
             parts.append(
                 f"{trend} reaches {fmt_value(kpi, progress['projected'])}, the limit of "
@@ -94,7 +94,7 @@ def progress_text(outcome: Outcome) -> str:
             )
     elif progress.get("needed_per_30_days") is not None:
         parts.append(
-            f"needs {progress['needed_per_30_days']:+.{kpi.decimals}f} per 30 days "
+            f"needs {signed(kpi, progress['needed_per_30_days'])} per 30 days "
             "(too little history for a trend)"
         )
     return "; ".join(parts)
@@ -105,12 +105,12 @@ def benchmark_text(outcome: Outcome) -> str:
     if not bench or bench["delta"] is None:
         return ""
     kpi = outcome.entry.kpi
-    text = f"{bench['delta']:+.{kpi.decimals}f} vs benchmark {fmt_value(kpi, bench['value'])}"
+    text = f"{signed(kpi, bench['delta'])} vs benchmark {fmt_value(kpi, bench['value'])}"
     verdict = bench["verdict"]
     if verdict is not None:
         word = {"better": "better", "worse": "worse", "not_significant": "n.s."}[verdict]
         p_value = 1 - bench["p_value"] if verdict == "worse" else bench["p_value"]
-        text += f" ({word}, one-tailed p={p_value:.3f})"
+        text += f" ({word}, one-tailed p {p_text(p_value)})"
     return text
 
 
