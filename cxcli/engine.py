@@ -467,6 +467,8 @@ class _Accumulator:
         if self.query.period is not None:
             labels["period"] = label
             result.has_change = True
+            if window is not None:  # a window's period reads every row of its segment
+                result.rows_of = "segment"
             before = self._before(entries, index)
             if before is not None:
                 old_state = before[2] if before[4] is None else kpi.view(before[2], before[4])
@@ -862,6 +864,7 @@ def _finish(
         notes.append(f"no value: {failure.message}")
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
     report.failure = failure
+    report.spread = kpi.spread(kpi.view(acc.state, 0))
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
     if query.baseline is not None:

@@ -72,6 +72,9 @@ class Result:
     change: dict[str, Any] | None = None
     has_change: bool = False
     too_small: bool | None = None  # set when --min-n is given
+    # "segment" for a period of a windowed KPI: its quality counts the segment's every row (a
+    # customer is in each period they were a customer), so periods do not add up
+    rows_of: str | None = None
 
     def to_dict(self, confidence: float) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -83,6 +86,8 @@ class Result:
         out["ci"] = None if e.ci is None else {"level": confidence, "low": e.ci[0], "high": e.ci[1]}
         out["details"] = dict(e.details)
         out["quality"] = self.quality.to_dict()
+        if self.rows_of is not None:
+            out["quality"]["rows_of"] = self.rows_of
         if self.has_change:
             out["change"] = self.change
         if self.too_small is not None:
@@ -166,6 +171,7 @@ class Report:
     ranking: dict[str, Any] | None = None
     baseline: dict[str, Any] | None = None
     failure: CxError | None = None  # too many invalid values: no number is given
+    spread: list[tuple[float, float]] | None = None  # Kpi.spread of the whole: for pictures
     tests: GroupTests | None = None  # the groups' change tests (adjusted with the run's)
     adjusted: tuple[int, str] | None = None  # (tests adjusted together, method)
 

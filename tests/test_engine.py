@@ -256,3 +256,27 @@ def test_names_as_exports_write_them_and_candidates_that_mean_different_things(w
     )
     assert detect_column(RESOLVED, ["Created time", "Resolved time"], source="f") == "Resolved time"
     assert detect_column(ID, ["Order", "Email"], source="o.csv") == "Email"
+
+
+def test_row_accounting_of_periods_says_what_a_groups_rows_are(cx):
+    from conftest import SAMPLE
+
+    churn = [str(SAMPLE / "customers.csv"), "--id", "Customer", "--start", "Signup"]
+    churn += ["--end", "Cancelled", "--from", "2025-01-01", "--to", "2025-07-01", "-q"]
+    data = cx("churn", *churn, "--period", "quarter", "--by", "Plan").json
+    rows = data["quality"]["rows"]
+    assert {g["quality"].get("rows_of") for g in data["groups"]} == {"segment"}
+    for period in {g["key"]["period"] for g in data["groups"]}:  # segments of one period add up
+        assert (
+            sum(g["quality"]["rows"] for g in data["groups"] if g["key"]["period"] == period)
+            == rows
+        )
+    by_segment = cx("churn", *churn, "--by", "Plan").json["groups"]
+    for g in data["groups"]:  # each period counts its segment's rows
+        segment = next(s for s in by_segment if s["key"]["Plan"] == g["key"]["Plan"])
+        assert g["quality"]["rows"] == segment["quality"]["rows"]
+    assert all("rows_of" not in g["quality"] for g in by_segment)
+    # A row KPI's periods partition the rows: they add up, and say nothing more.
+    nps = cx("nps", str(SAMPLE / "survey.csv"), "--period", "month", "-q").json
+    assert sum(g["quality"]["rows"] for g in nps["groups"]) == nps["quality"]["rows"]
+    assert all("rows_of" not in g["quality"] for g in nps["groups"])

@@ -35,6 +35,10 @@ _BAR = 30
 QUALITY_LISTED = 10  # groups named in the missing / invalid footnote of a folded table
 TREND_POINTS = 12  # periods a folded trend table draws
 TREND_FOLDS = (FULL, SHORT_INTERVALS)
+SEGMENT_ROWS = (
+    "rows: each period counts its segment's every row (a customer is in each period they were "
+    "a customer), so periods do not add up to the headline"
+)
 
 
 def clean(value: Any, missing: str = "(missing)") -> Text:
@@ -215,6 +219,8 @@ def _groups_table(report: Report, data: dict[str, Any], fold: int = FULL) -> tup
             cells[len(keys) + 2] = Text(f"{group['n']:,} (too small)", style="dim")
         table.add_row(*cells)
     footnotes = []
+    if any(g["quality"].get("rows_of") == "segment" for g in data["groups"]):
+        footnotes.append(Text(SEGMENT_ROWS))
     if not quality_column:
         listed = "; ".join(counted[:QUALITY_LISTED]) or "none"
         more = f"; {len(counted) - QUALITY_LISTED:,} more" if len(counted) > QUALITY_LISTED else ""
