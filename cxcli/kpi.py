@@ -143,6 +143,11 @@ class Kpi(ABC, Generic[S]):
         a KPI that reads labels or units from the data returns a copy that reads them."""
         return self
 
+    def spread(self, state: S) -> list[tuple[float, float]] | None:
+        """How the values spread, as (value, share at or below it) points for the report's
+        picture; None for a KPI that has no such picture."""
+        return None
+
     def view(self, state: S, index: int) -> Any:
         """What `finalize` and `compare` read: the state itself, or for a windowed KPI its
         summary over window `index` (0 the whole window, then the periods of a series)."""

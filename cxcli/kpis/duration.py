@@ -364,6 +364,14 @@ class DurationKpi(Kpi[DurationState]):
             notes = (f"all {state.n:,} durations are equal: no spread to give an interval from",)
         return Estimate(state.mean, state.n, ci, details, notes)
 
+    def spread(self, state: DurationState) -> list[tuple[float, float]] | None:
+        """The percentiles 1–99 (exact, or from the sketch)."""
+        if state.n == 0:
+            return None
+        shares = tuple(i / 100 for i in range(1, 100))
+        values = state.quantiles(shares).values()
+        return [(v, p) for v, p in zip(values, shares, strict=True) if v is not None]
+
     def from_result(self, result: Mapping[str, Any]) -> DurationState | None:
         details, n = result.get("details") or {}, result.get("n") or 0
         mean, sd = details.get("mean"), details.get("sd")

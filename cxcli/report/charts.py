@@ -1,18 +1,48 @@
-"""Trend charts for the HTML report: matplotlib drawn to SVG text, inlined in the page (no
-network, no scripts). Output is deterministic: fixed ids, no dates in the metadata."""
+"""The report's pictures: matplotlib drawn to SVG text, inlined in the page (no network, no
+scripts). Trends over time, segments as dots with their intervals, NPS as stacked shares, an
+answer distribution, and how durations spread. Output is deterministic (fixed ids, no dates in
+the metadata); labels are text, never mathtext (`$5 plan`), and legends sit outside the plot."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..escape import plain
+from ..money import axis_label
 
-MAX_LINES = 6  # segments drawn in one chart: the largest by responses
+MAX_LINES = 6  # segments drawn in one trend chart: the largest by responses
+MAX_SEGMENTS = 20  # segments drawn as dots or bars: the largest by responses
 PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
+NPS_PARTS = (("detractors", "#dc2626"), ("passives", "#9ca3af"), ("promoters", "#059669"))
+GREY = "#6b7280"
+WIDTH = 6.4  # inches at 100 dpi: 640 px, scaled down to the page's width
+
+
+@dataclass(frozen=True)
+class Axis:
+    """How a KPI's values are drawn: their unit (durations rescaled to what people read) and,
+    for money, the currency."""
+
+    unit: str
+    currency: str | None = None
+
+    def scale(self, values: Sequence[float]) -> tuple[float, str]:
+        """The divisor and the label of the value axis."""
+        if self.unit == "seconds":
+            top = max((abs(v) for v in values), default=0.0)
+            for divisor, name in ((86400, "days"), (3600, "hours"), (60, "minutes")):
+                if top >= 2 * divisor:
+                    return divisor, name
+            return 1, "seconds"
+        if self.unit == "money":
+            return 1, axis_label(self.currency)
+        return 1, {"percent": "%", "score": "score", "count": "count"}.get(self.unit, self.unit)
 
 
 @dataclass(frozen=True)
@@ -26,18 +56,21 @@ class Line:
     high: Sequence[float | None] | None = None
 
 
-def trend_svg(
-    title: str,
-    lines: Sequence[Line],
-    unit: str,
-    targets: Sequence[tuple[str, float]] = (),
-) -> str:
-    """An SVG line chart of `lines` (with their bands) and dashed target lines. Labels are
-    text, never mathtext (`$5 plan`), and matplotlib's warnings (a glyph missing from the
-    font) are not the reader's business."""
-    import warnings
+@dataclass(frozen=True)
+class Point:
+    """One segment (or the whole) as a value with its interval and size."""
 
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    n: int = 0
+
+
+def _render(title: str, draw: Callable[[Any], None], height: float) -> str:
+    """A figure drawn by `draw(fig)` as inline SVG, labelled for screen readers."""
     import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: one Figure per chart, freed on return
 
     matplotlib.rcParams.update(
         {
@@ -48,77 +81,217 @@ def trend_svg(
             "text.parse_math": False,
         }
     )
-    lines = [replace(line, label=plain(line.label, newlines=False)) for line in lines]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # a glyph missing from the font is not the reader's business
         warnings.simplefilter("ignore")
-        return _draw(plain(title, newlines=False), lines, unit, targets)
-
-
-def _draw(
-    title: str, lines: Sequence[Line], unit: str, targets: Sequence[tuple[str, float]]
-) -> str:
-    from matplotlib.figure import Figure  # no pyplot: one Figure per chart, freed on return
-
-    scale, label = _axis(unit, [v for line in lines for v in line.values if v is not None])
-    if scale != 1:
-        lines = [_scaled(line, scale) for line in lines]
-        targets = [(name, value / scale) for name, value in targets]
-    fig = Figure(figsize=(6.4, 2.6), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    for i, line in enumerate(lines[:MAX_LINES]):
-        color = PALETTE[i % len(PALETTE)]
-        xs = [d for d, v in zip(line.dates, line.values, strict=True) if v is not None]
-        ys = [v for v in line.values if v is not None]
-        ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, color=color, label=line.label)
-        if line.low is not None and line.high is not None:
-            band = [
-                (d, lo, hi)
-                for d, lo, hi in zip(line.dates, line.low, line.high, strict=True)
-                if lo is not None and hi is not None
-            ]
-            if band:
-                ax.fill_between(
-                    [b[0] for b in band],
-                    [b[1] for b in band],
-                    [b[2] for b in band],
-                    color=color,
-                    alpha=0.15,
-                    linewidth=0,
-                )
-    for name, value in targets:
-        ax.axhline(value, color="#6b7280", linestyle="--", linewidth=1)
-        ax.annotate(
-            f"{name} {value:.4g}",
-            (1, value),
-            xycoords=("axes fraction", "data"),
-            ha="right",
-            va="bottom",
-            color="#6b7280",
-            fontsize=8,
-        )
-    ax.set_title(title, loc="left")
-    ax.set_ylabel(label)
-    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
-    ax.spines[["top", "right"]].set_visible(False)
-    if len(lines) > 1:
-        ax.legend(loc="best", fontsize=8, frameon=False)
-    fig.autofmt_xdate(rotation=30)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "cx"})
+        fig = Figure(figsize=(WIDTH, height), dpi=100, layout="constrained")
+        draw(fig)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "cx"})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inlined in HTML
     return re.sub(r"<svg ", f'<svg role="img" aria-label="{_attr(title)}" ', svg, count=1)
 
 
-def _axis(unit: str, values: Sequence[float]) -> tuple[float, str]:
-    """The divisor and label of the value axis: durations in the unit people read them in."""
-    if unit == "seconds":
-        top = max(values, default=0.0)
-        for divisor, name in ((86400, "days"), (3600, "hours"), (60, "minutes")):
-            if top >= 2 * divisor:
-                return divisor, name
-        return 1, "seconds"
-    return 1, {"percent": "%"}.get(unit, unit)
+def _axes(fig: Any, title: str) -> Any:
+    ax = fig.add_subplot()
+    ax.set_title(title, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def _legend_outside(ax: Any) -> None:
+    """The legend right of the plot, never over a line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+
+
+def _references(ax: Any, references: Sequence[tuple[str, float]], vertical: bool) -> None:
+    """Dashed reference lines (targets, the overall value), named at their end."""
+    for i, (name, value) in enumerate(references):
+        style = "--" if name != "overall" else ":"
+        if vertical:
+            ax.axvline(value, color=GREY, linestyle=style, linewidth=1)
+            ax.annotate(
+                f"{name} {value:.4g}",
+                (value, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(2, -2 - 10 * i),
+                textcoords="offset points",
+                va="top",
+                color=GREY,
+                fontsize=8,
+            )
+        else:
+            ax.axhline(value, color=GREY, linestyle=style, linewidth=1)
+            ax.annotate(
+                f"{name} {value:.4g}",
+                (1, value),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                color=GREY,
+                fontsize=8,
+            )
+
+
+def trend_svg(
+    title: str,
+    lines: Sequence[Line],
+    axis: Axis,
+    targets: Sequence[tuple[str, float]] = (),
+) -> str:
+    """A line chart of `lines` over time (with their bands) and dashed target lines."""
+    title = plain(title, newlines=False)
+    lines = [replace(line, label=plain(line.label, newlines=False)) for line in lines]
+    scale, label = axis.scale([v for line in lines for v in line.values if v is not None])
+    lines = [_scaled(line, scale) for line in lines]
+    targets = [(name, value / scale) for name, value in targets]
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        for i, line in enumerate(lines[:MAX_LINES]):
+            color = PALETTE[i % len(PALETTE)]
+            xs = [d for d, v in zip(line.dates, line.values, strict=True) if v is not None]
+            ys = [v for v in line.values if v is not None]
+            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.6, color=color, label=line.label)
+            if line.low is not None and line.high is not None:
+                band = [
+                    (d, lo, hi)
+                    for d, lo, hi in zip(line.dates, line.low, line.high, strict=True)
+                    if lo is not None and hi is not None
+                ]
+                if band:
+                    ax.fill_between(
+                        [b[0] for b in band],
+                        [b[1] for b in band],
+                        [b[2] for b in band],
+                        color=color,
+                        alpha=0.15,
+                        linewidth=0,
+                    )
+        _references(ax, targets, vertical=False)
+        ax.set_ylabel(label)
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+        if len(lines) > 1:
+            _legend_outside(ax)
+        fig.autofmt_xdate(rotation=30)
+
+    return _render(title, draw, 2.6)
+
+
+def segments_svg(
+    title: str,
+    points: Sequence[Point],
+    axis: Axis,
+    references: Sequence[tuple[str, float]] = (),
+) -> str:
+    """Dot-and-whisker: each segment's value and interval, best at the top (as given), with the
+    overall value and the targets as vertical lines."""
+    title = plain(title, newlines=False)
+    values = [v for p in points for v in (p.value, p.low, p.high) if v is not None]
+    scale, label = axis.scale(values)
+    rows = [
+        Point(
+            plain(p.label, newlines=False),
+            p.value / scale,
+            None if p.low is None else p.low / scale,
+            None if p.high is None else p.high / scale,
+            p.n,
+        )
+        for p in points
+    ]
+    refs = [(name, value / scale) for name, value in references]
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        ys = list(range(len(rows)))[::-1]
+        for y, p in zip(ys, rows, strict=True):
+            if p.low is not None and p.high is not None:
+                ax.plot([p.low, p.high], [y, y], color=PALETTE[0], linewidth=2, alpha=0.5)
+            ax.plot([p.value], [y], marker="o", markersize=5, color=PALETTE[0])
+        ax.set_yticks(ys, [f"{p.label} (n={p.n:,})" if p.n else p.label for p in rows])
+        ax.set_ylim(-0.7, len(rows) - 0.3 + 0.4 * len(refs))
+        _references(ax, refs, vertical=True)
+        ax.set_xlabel(label)
+        ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)
+
+    return _render(title, draw, 0.9 + 0.28 * (len(rows) + len(refs)))
+
+
+def stacked_svg(title: str, rows: Sequence[tuple[str, Sequence[float]]]) -> str:
+    """NPS as shares: for each row (overall, then segments) detractors, passives, promoters as
+    one 100% bar, each share written on it when it is wide enough."""
+    title = plain(title, newlines=False)
+    rows = [(plain(name, newlines=False), shares) for name, shares in rows]
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        ys = list(range(len(rows)))[::-1]
+        for part, (name, color) in enumerate(NPS_PARTS):
+            lefts = [sum(shares[:part]) for _, shares in rows]
+            widths = [shares[part] for _, shares in rows]
+            bars = ax.barh(ys, widths, left=lefts, color=color, height=0.6, label=name)
+            labels = [f"{w:.0f}%" if w >= 8 else "" for w in widths]
+            ax.bar_label(bars, labels=labels, label_type="center", color="white", fontsize=8)
+        ax.set_yticks(ys, [name for name, _ in rows])
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% of answers")
+        _legend_outside(ax)
+
+    return _render(title, draw, 0.9 + 0.3 * len(rows))
+
+
+def distribution_svg(title: str, counts: Sequence[tuple[str, int]]) -> str:
+    """The share of answers at each score, lowest score on the left."""
+    title = plain(title, newlines=False)
+    total = sum(c for _, c in counts) or 1
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        names = [plain(str(name), newlines=False) for name, _ in counts]
+        shares = [100 * c / total for _, c in counts]
+        bars = ax.bar(names, shares, color=PALETTE[0], width=0.7)
+        ax.bar_label(bars, labels=[f"{s:.0f}%" for s in shares], fontsize=8)
+        ax.set_ylabel("% of answers")
+        ax.set_xlabel("score")
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+
+    return _render(title, draw, 2.4)
+
+
+def spread_svg(
+    title: str,
+    points: Sequence[tuple[float, float]],
+    marks: Sequence[tuple[str, float]],
+    axis: Axis,
+) -> str:
+    """How durations spread: the share at or below each duration (an ECDF drawn from the
+    quantiles), with marks (`median 6m 03s`, value) such as the median and p90."""
+    title = plain(title, newlines=False)
+    scale, label = axis.scale([v for v, _ in points] + [v for _, v in marks])
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        xs = [v / scale for v, _ in points]
+        ax.step(xs, [100 * p for _, p in points], where="post", color=PALETTE[0], linewidth=1.6)
+        for i, (name, value) in enumerate(marks):
+            x = value / scale
+            ax.axvline(x, color=GREY, linestyle="--", linewidth=1)
+            ax.annotate(
+                name,
+                (x, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3 - 11 * i),
+                textcoords="offset points",
+                va="top",
+                color=GREY,
+                fontsize=8,
+            )
+        ax.set_xlabel(label)
+        ax.set_ylabel("% at or below")
+        ax.set_ylim(0, 100)
+        ax.grid(color="#e5e7eb", linewidth=0.8)
+
+    return _render(title, draw, 2.4)
 
 
 def _scaled(line: Line, divisor: float) -> Line:

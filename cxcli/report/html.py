@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..render.text import MAX_SHOWN, change_text, fmt_ci, fmt_value, quality_text
-from .charts import MAX_LINES, Line, trend_svg
-from .summary import STATUS_TEXT, grouped, index_text, row
+from .pictures import pictures
+from .summary import STATUS_TEXT, generated_text, grouped, index_text, row
 
 if TYPE_CHECKING:
     from .run import Combined, Outcome
@@ -22,11 +22,12 @@ margin:0;background:#f9fafb}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px}
 h3{font-size:15px;margin:24px 0 4px}.meta{color:#6b7280;font-size:12px}
+.lead{color:#374151;margin:0 0 4px}details.meta ul{margin:4px 0;padding-left:18px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px;
 margin:16px 0}
 .tile{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px}
 .tile .label{color:#374151;font-size:12px}.tile .value{font-size:24px;font-weight:600}
-.tile .small{color:#6b7280;font-size:12px}
+.tile .small,.tile .scope{color:#6b7280;font-size:12px}
 .badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:11px;font-weight:600}
 .met{background:#d1fae5;color:#065f46}.missed{background:#fee2e2;color:#991b1b}
 .missed_not_significant{background:#fef3c7;color:#92400e}
@@ -37,24 +38,24 @@ margin:12px 0}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
 th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.chart svg{max-width:100%;height:auto}.note{color:#92400e;font-size:12px}
+figure.chart{margin:12px 0}.chart svg{max-width:100%;height:auto;display:block}
+figcaption{color:#6b7280;font-size:12px}.note{color:#92400e;font-size:12px}
+.wide{overflow-x:auto;max-width:100%}
+@media (max-width:600px){main{padding:12px}section.kpi{padding:4px 10px 10px}
+.tiles{grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px}
+.tile{padding:8px}.tile .value{font-size:20px}th,td{padding:3px 4px}}
 """
 
 
 def render_report_html(combined: Combined) -> str:
     title = escape(combined.config.title)
-    reads = ", ".join(
-        f"{escape(i['name'])}: {i['files']} file(s), {i['rows']:,} rows, read {i['passes']}×"
-        for i in combined.input_summaries()
-    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width,initial-scale=1">',
         f"<title>{title} · {combined.run_date}</title><style>{STYLE}</style></head><body><main>",
         f"<h1>{title}</h1>",
-        f'<p class="meta">{combined.run_date} · generated {escape(combined.generated_at)} · '
-        f"{reads}</p>",
+        _header(combined),
     ]
     if combined.index is not None:
         parts.append(_index(combined.index))
@@ -64,9 +65,30 @@ def render_report_html(combined: Combined) -> str:
     for heading, members in grouped(combined):
         parts.append(f"<h2>{escape(heading)}</h2>")
         parts += [_section(o) for o in members]
-    parts.append(f'<p class="meta">cx {escape(__version__)}</p>')
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _header(combined: Combined) -> str:
+    """`Generated 2 Dec 2026 from 7 files, 42,388 rows`, the technical details folded below."""
+    inputs = combined.input_summaries()
+    lines = [
+        f"<li>Run date {combined.run_date} (the history is keyed by it); generated "
+        f"{escape(combined.generated_at)}</li>",
+        f"<li>Config <code>{escape(str(combined.config.path))}</code></li>",
+        *(
+            f"<li>Input {escape(i['name'])}: {i['files']} file(s), {i['rows']:,} rows, read "
+            f"{i['passes']}×</li>"
+            for i in inputs
+        ),
+        f"<li>Change tests adjusted together: {escape(combined.adjust)}</li>",
+        f"<li>cx {escape(__version__)}</li>",
+    ]
+    return (
+        f'<p class="lead">{escape(generated_text(combined))}</p>'
+        f'<details class="meta"><summary>Technical details</summary><ul>{"".join(lines)}'
+        "</ul></details>"
+    )
 
 
 def _badge(status: str | None) -> str:
@@ -79,6 +101,7 @@ def _tile(outcome: Outcome) -> str:
     r = row(outcome)
     lines = [
         f'<div class="tile"><div class="label">{escape(r.label)}</div>',
+        f'<div class="scope">{escape(r.scope)}</div>',
         f'<div class="value">{escape(r.value)}</div>',
         f'<div class="small">{escape(r.interval)}</div>',
         f"<div>{_badge(r.status)} <span class='small'>{escape(r.target)}</span></div>",
@@ -104,10 +127,11 @@ def _index(index: dict) -> str:
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in index["notes"])
     return (
         f'<section class="kpi"><h3>{escape(index_text(index))}</h3>'
-        f'<p class="meta">{escape(index["method"])}</p><table><tr><th>component</th>'
+        f'<p class="meta">{escape(index["method"])}</p>'
+        '<div class="wide"><table><tr><th>component</th>'
         "<th>value</th><th>score</th><th>weight</th><th>scaled as</th></tr>"
         + "".join(body)
-        + f"</table>{notes}</section>"
+        + f"</table></div>{notes}</section>"
     )
 
 
@@ -116,14 +140,18 @@ def _section(outcome: Outcome) -> str:
     r = row(outcome)
     parts = [
         f'<section class="kpi"><h3>{escape(r.label)} {_badge(r.status)}</h3>',
-        f'<p class="meta">{escape(kpi.title)} · <code>{escape(kpi.definition)}</code> · '
-        f"{escape(r.value)} {escape(r.interval)} · n = {report.overall.estimate.n:,}</p>",
+        f"<p><strong>{escape(r.value)}</strong> {escape(r.interval)} · "
+        f"n = {report.overall.estimate.n:,} · {escape(r.scope)}</p>",
+        f'<p class="meta">{escape(kpi.title)} · <code>{escape(kpi.definition)}</code></p>',
     ]
     for extra in (r.target, r.change, r.progress, r.benchmark):
         if extra:
             parts.append(f"<p>{escape(extra)}</p>")
-    for svg in _charts(outcome):
-        parts.append(f'<div class="chart">{svg}</div>')
+    for svg, caption in pictures(outcome):
+        parts.append(f'<figure class="chart">{svg}')
+        if caption:
+            parts.append(f"<figcaption>{escape(caption)}</figcaption>")
+        parts.append("</figure>")
     parts.append(_groups_table(outcome))
     quality = report.to_dict(groups=False)["quality"]
     parts.append(f'<p class="meta">Data quality: {escape(quality_text(quality))}</p>')
@@ -131,64 +159,6 @@ def _section(outcome: Outcome) -> str:
         parts.append(f'<p class="note">{escape(note)}</p>')
     parts.append("</section>")
     return "\n".join(parts)
-
-
-def _charts(outcome: Outcome) -> list[str]:
-    """The period series (one line per segment, the largest first) and the run history."""
-    report, kpi, target = outcome.report, outcome.entry.kpi, outcome.target
-    bounds = []
-    if target:
-        bounds = [(k, target[k]) for k in ("min", "max") if target[k] is not None]
-    charts = []
-    lines = _period_lines(outcome)
-    if lines:
-        charts.append(
-            trend_svg(
-                f"{outcome.entry.label} by {report.params['period']}", lines, kpi.value_unit, bounds
-            )
-        )
-    runs = [(r.run_date, r.value) for r in outcome.runs]
-    if runs:
-        runs.append((outcome.run_date, report.value))
-        line = Line("runs", [d for d, _ in runs], [v for _, v in runs])
-        charts.append(
-            trend_svg(f"{outcome.entry.label}: run history", [line], kpi.value_unit, bounds)
-        )
-    return charts
-
-
-def _period_lines(outcome: Outcome) -> list[Line]:
-    from ..periods import period_start
-
-    report = outcome.report
-    if not report.params.get("period"):
-        return []
-    segments: dict[tuple, list] = {}
-    for group in report.groups:
-        key = dict(group.key or {})
-        label = key.pop("period", None)
-        if label is None:
-            continue
-        try:
-            day = period_start(label)
-        except ValueError:
-            continue
-        segments.setdefault(tuple(key.items()), []).append((day, group))
-    largest = sorted(segments.items(), key=lambda kv: -sum(g.estimate.n for _, g in kv[1]))
-    lines = []
-    for key, points in largest[:MAX_LINES]:
-        name = ", ".join(str(v) for _, v in key) or outcome.entry.label
-        ci = [g.estimate.ci for _, g in points]
-        lines.append(
-            Line(
-                name,
-                [d for d, _ in points],
-                [g.estimate.value for _, g in points],
-                [c[0] if c else None for c in ci] if len(segments) == 1 else None,
-                [c[1] if c else None for c in ci] if len(segments) == 1 else None,
-            )
-        )
-    return lines
 
 
 def _groups_table(outcome: Outcome) -> str:
@@ -201,7 +171,8 @@ def _groups_table(outcome: Outcome) -> str:
     head = [*keys, "value", "interval", "n", "missing", "invalid"] + (
         ["change"] if has_change else []
     )
-    out = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
+    out = ['<div class="wide"><table><tr>' + "".join(f"<th>{escape(h)}</th>" for h in head)]
+    out[0] += "</tr>"
     for g in groups:
         cells = [f"<td>{escape(str(g['key'][k]))}</td>" for k in keys]
         cells += [
@@ -214,7 +185,7 @@ def _groups_table(outcome: Outcome) -> str:
         if has_change:
             cells.append(f"<td>{escape(change_text(kpi, g.get('change')))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
+    out.append("</table></div>")
     hidden = len(report.groups) - len(groups)
     if hidden:
         out.append(f'<p class="meta">{hidden:,} more groups in report.json</p>')

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..escape import markdown
 from ..render.markdown import _cell, data_cell, render_markdown
-from .summary import STATUS_TEXT, grouped, row
+from .summary import STATUS_TEXT, generated_text, grouped, row
 
 if TYPE_CHECKING:
     from .run import Combined
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def render_report_markdown(combined: Combined) -> str:
     lines = [f"# {markdown(combined.config.title)} · {combined.run_date}", ""]
-    header = ["KPI", "value", "interval", "target", "status", "change"]
+    header = ["KPI", "scope", "value", "interval", "target", "status", "change"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for title, members in grouped(combined):
         lines.append(f"| **{title}** |" + " |" * (len(header) - 1))
@@ -25,6 +25,7 @@ def render_report_markdown(combined: Combined) -> str:
             status = f"**{status}**" if r.status in ("missed", "failed") else status
             cells = [
                 data_cell(r.label),
+                data_cell(r.scope),
                 *map(_cell, [r.value, r.interval, r.target, status, r.change]),
             ]
             lines.append("| " + " | ".join(cells) + " |")
@@ -55,4 +56,6 @@ def render_report_markdown(combined: Combined) -> str:
         for i in combined.input_summaries()
     )
     lines += [f"_Inputs: {markdown(read)}. Generated {combined.generated_at} by cx._", ""]
+    lines.insert(1, "")
+    lines.insert(2, markdown(generated_text(combined)))
     return "\n".join(lines)

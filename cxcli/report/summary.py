@@ -3,6 +3,7 @@ by the terminal summary, the Markdown and the HTML page, and the reasons a targe
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -41,6 +42,7 @@ STATUS_STYLES = {
 @dataclass(frozen=True)
 class Row:
     label: str
+    scope: str
     value: str
     interval: str
     target: str
@@ -120,6 +122,7 @@ def row(outcome: Outcome, short_intervals: bool = False, short_changes: bool = F
     change = outcome.report.baseline or outcome.previous
     return Row(
         label=outcome.entry.label,
+        scope=scope_text(outcome),
         value=fmt_value(kpi, estimate.value),
         interval=fmt_ci(kpi, ci, short=short_intervals),
         target=target_text(outcome),
@@ -127,6 +130,54 @@ def row(outcome: Outcome, short_intervals: bool = False, short_changes: bool = F
         change=change_text(kpi, change, short=short_changes),
         progress=progress_text(outcome),
         benchmark=benchmark_text(outcome),
+    )
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def window_text(start: str, end: str) -> str:
+    """A window [start, end) as people name it: 2025, H1 2025, Q2 2025, June 2025, or
+    1 Jan 2025 – 15 Mar 2025."""
+    first, after = dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10])
+    months = (after.year - first.year) * 12 + after.month - first.month
+    if first.day == 1 and after.day == 1:
+        if months == 12 and first.month == 1:
+            return str(first.year)
+        if months == 6 and first.month in (1, 7):
+            return f"H{1 + first.month // 7} {first.year}"
+        if months == 3 and first.month % 3 == 1:
+            return f"Q{1 + first.month // 3} {first.year}"
+        if months == 1:
+            return first.strftime("%B %Y")
+    last = after - dt.timedelta(days=1)
+    return f"{_day(first)} – {_day(last)}"
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def scope_text(outcome: Outcome) -> str:
+    """What the headline value covers: a KPI's window, or the rows it read."""
+    params = outcome.report.params
+    if params.get("from") and params.get("to"):
+        text = f"{window_text(params['from'], params['to'])} (whole window)"
+    else:
+        text = f"all {outcome.report.overall.quality.rows:,} rows"
+    if params.get("where"):
+        text += " where " + params["where"]
+    return text
+
+
+def generated_text(combined: Combined) -> str:
+    """`Generated 2 Dec 2026 from 7 files, 42,388 rows`."""
+    inputs = combined.input_summaries()
+    files = sum(i["files"] for i in inputs)
+    rows = sum(i["rows"] for i in inputs)
+    generated = dt.datetime.fromisoformat(combined.generated_at)
+    return (
+        f"Generated {_day(generated.date())} from {files:,} file{'s' * (files != 1)}, {rows:,} rows"
     )
 
 

@@ -148,7 +148,9 @@ def test_report_markdown_and_summary(sample_report):
     md = (out / "report.md").read_text()
     assert md.startswith("# Sample CX report · 2026-11-23")
     assert "## Leading indicators" in md and "## Lagging indicators" in md
-    assert "| CSAT | 78.0% |" in md and "missed (n.s.)" in md and "in progress" in md
+    assert (
+        "| CSAT | all 4,000 rows | 78.0% |" in md and "missed (n.s.)" in md and "in progress" in md
+    )
 
 
 def test_a_missed_target_exits_3_naming_the_kpi(cx, tmp_path):
