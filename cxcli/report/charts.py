@@ -105,32 +105,19 @@ def _legend_outside(ax: Any) -> None:
 
 
 def _references(ax: Any, references: Sequence[tuple[str, float]], vertical: bool) -> None:
-    """Dashed reference lines (targets, the overall value), named at their end."""
-    for i, (name, value) in enumerate(references):
-        style = "--" if name != "overall" else ":"
+    """Reference lines (targets, marks: dashed; the overall value: dotted), each named by its
+    text (`target min 20.0`, `median 6m 03s`) at the top or the right end."""
+    for i, (text, value) in enumerate(references):
+        style = ":" if text.startswith("overall") else "--"
         if vertical:
             ax.axvline(value, color=GREY, linestyle=style, linewidth=1)
-            ax.annotate(
-                f"{name} {value:.4g}",
-                (value, 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -2 - 10 * i),
-                textcoords="offset points",
-                va="top",
-                color=GREY,
-                fontsize=8,
-            )
+            where = {"xy": (value, 1), "xycoords": ("data", "axes fraction"), "va": "top"}
+            where |= {"xytext": (3, -3 - 11 * i), "textcoords": "offset points"}
         else:
             ax.axhline(value, color=GREY, linestyle=style, linewidth=1)
-            ax.annotate(
-                f"{name} {value:.4g}",
-                (1, value),
-                xycoords=("axes fraction", "data"),
-                ha="right",
-                va="bottom",
-                color=GREY,
-                fontsize=8,
-            )
+            where = {"xy": (1, value), "xycoords": ("axes fraction", "data"), "va": "bottom"}
+            where |= {"ha": "right"}
+        ax.annotate(text, color=GREY, fontsize=8, **where)
 
 
 def trend_svg(
@@ -273,19 +260,7 @@ def spread_svg(
         ax = _axes(fig, title)
         xs = [v / scale for v, _ in points]
         ax.step(xs, [100 * p for _, p in points], where="post", color=PALETTE[0], linewidth=1.6)
-        for i, (name, value) in enumerate(marks):
-            x = value / scale
-            ax.axvline(x, color=GREY, linestyle="--", linewidth=1)
-            ax.annotate(
-                name,
-                (x, 1),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, -3 - 11 * i),
-                textcoords="offset points",
-                va="top",
-                color=GREY,
-                fontsize=8,
-            )
+        _references(ax, [(text, value / scale) for text, value in marks], vertical=True)
         ax.set_xlabel(label)
         ax.set_ylabel("% at or below")
         ax.set_ylim(0, 100)

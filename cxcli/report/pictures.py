@@ -60,9 +60,15 @@ def _axis(outcome: Outcome) -> Axis:
     return Axis(kpi.value_unit, getattr(kpi, "currency", None))
 
 
+def _reference(name: str, value: float, outcome: Outcome) -> tuple[str, float]:
+    """A reference line named with its value as the KPI reads: `target max 45.0%`."""
+    return f"{name} {fmt_value(outcome.entry.kpi, value)}", value
+
+
 def _targets(outcome: Outcome) -> list[tuple[str, float]]:
     target = outcome.target or {}
-    return [(f"target {k}", target[k]) for k in ("min", "max") if target.get(k) is not None]
+    bounds = [k for k in ("min", "max") if target.get(k) is not None]
+    return [_reference(f"target {k}", target[k], outcome) for k in bounds]
 
 
 def _segment_groups(outcome: Outcome) -> tuple[list[Result], str]:
@@ -108,7 +114,7 @@ def _distribution(outcome: Outcome) -> list[Picture]:
         return [(distribution_svg(title, list(counts.items())), scope_text(outcome))]
     if report.spread:
         marks = [
-            (f"{k} {fmt_value(outcome.entry.kpi, details[k])}", details[k])
+            _reference(k, details[k], outcome)
             for k in ("median", "p90")
             if details.get(k) is not None
         ]
@@ -134,8 +140,9 @@ def _segments(outcome: Outcome) -> Picture | None:
         return None
     best_first = sorted(groups, key=lambda g: g.estimate.value, reverse=kpi.higher_is_better)
     points = [_point(_name(g, outcome), g) for g in best_first]
-    references = [("overall", report.overall.estimate.value), *_targets(outcome)]
-    references = [(name, value) for name, value in references if value is not None]
+    overall = report.overall.estimate.value
+    references = [_reference("overall", overall, outcome)] if overall is not None else []
+    references += _targets(outcome)
     title = f"{outcome.entry.label} by {', '.join(report.params['by'])}"
     caption = f"Each segment with its interval, best first: {scope}"
     return segments_svg(title, points, _axis(outcome), references), caption
@@ -208,7 +215,7 @@ def _headline(outcome: Outcome) -> Picture:
     """The value and its interval against the target and the benchmark."""
     references: Sequence[tuple[str, float]] = _targets(outcome)
     if outcome.benchmark:
-        references = [*references, ("benchmark", outcome.benchmark["value"])]
+        references = [*references, _reference("benchmark", outcome.benchmark["value"], outcome)]
     point = _point("overall", outcome.report.overall)
     svg = segments_svg(outcome.entry.label, [point], _axis(outcome), references)
     return svg, f"The value with its interval, {scope_text(outcome)}"

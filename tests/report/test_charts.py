@@ -32,10 +32,10 @@ def texts(svg: str) -> list[str]:
 
 def test_charts_are_inline_svg_and_deterministic():
     line = Line("NPS", DAYS, [20.0, None, 24.0, 25.5], [15, None, 19, 20], [25, None, 29, 31])
-    first = trend_svg("NPS by month", [line], SCORE, [("min", 22.0)])
+    first = trend_svg("NPS by month", [line], SCORE, [("min 22", 22.0)])
     assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
     assert 'aria-label="NPS by month"' in first and "min 22" in first
-    assert trend_svg("NPS by month", [line], SCORE, [("min", 22.0)]) == first
+    assert trend_svg("NPS by month", [line], SCORE, [("min 22", 22.0)]) == first
 
 
 def test_durations_are_drawn_in_hours_or_minutes():
@@ -69,10 +69,11 @@ def test_a_legend_stands_outside_the_plot():
 
 def test_segments_are_dots_with_whiskers_and_reference_lines():
     points = [Point("EMEA", 39.8, 34.5, 44.7, 784), Point("APAC", -2.5, -10.3, 5.3, 401)]
-    svg = segments_svg("NPS by Region", points, SCORE, [("overall", 21.5), ("target min", 20)])
+    references = [("overall 21.5", 21.5), ("target min 20.0", 20)]
+    svg = segments_svg("NPS by Region", points, SCORE, references)
     words = texts(svg)
     assert "EMEA (n=784)" in words and "APAC (n=401)" in words
-    assert "overall 21.5" in words and "target min 20" in words
+    assert "overall 21.5" in words and "target min 20.0" in words
 
 
 def test_nps_shares_stack_to_100_with_their_labels():
@@ -161,13 +162,13 @@ def test_a_report_without_periods_has_a_picture_for_every_kpi(no_periods):
         assert "<svg" in body, name
     nps = next(b for n, b in sections.items() if "NPS" in n or "Promoter" in n)
     assert "detractors, passives, promoters" in nps and " by Region" in nps  # shares and dots
-    assert ">target min 20<" in nps and ">overall 21.53<" in nps
+    assert ">target min 20.0<" in nps and ">overall 21.5<" in nps
     csat = next(b for n, b in sections.items() if "CSAT" in n or "Satisfaction" in n)
     assert "answers by score" in csat
     aht = next(b for n, b in sections.items() if "Handle" in n)
     assert "how durations spread" in aht and ">median 6m 03s<" in aht and ">p90 9m 58s<" in aht
     churn = next(b for n, b in sections.items() if "Churn" in n)
-    assert ">target max 15<" in churn  # the value against its target
+    assert ">target max 15.0%<" in churn  # the value against its target
 
 
 def test_every_tile_says_its_scope(no_periods, sample_report):
@@ -183,9 +184,9 @@ def test_a_window_target_is_not_drawn_on_its_periods(sample_report):
     churn = next(b for n, b in _sections(html).items() if n.startswith("Churn"))
     assert "H1 2025 (whole window)" in churn
     assert "the target is for the whole window, not one period, and is not drawn" in churn
-    assert ">target max 45<" not in churn.split("by month")[-1]
+    assert ">target max 45.0%<" not in churn.split("by month")[-1]
     nps = next(b for n, b in _sections(html).items() if n == "Relationship NPS")
-    assert ">target min 20<" in nps  # a row KPI's target holds for each month too
+    assert ">target min 20.0<" in nps  # a row KPI's target holds for each month too
     kinds = {k["id"]: k for k in data["kpis"]}
     assert kinds["churn"]["target"]["max"] == 45
 
