@@ -122,3 +122,13 @@ def test_a_wide_table_folds_in_order(cx, tmp_path):
 def test_the_quality_footnote_names_the_first_groups_and_counts_the_rest(cx, tmp_path):
     folded = " ".join(_wide_table(cx, tmp_path, 60, segments=7).split())
     assert "Region number 4 2025-Q2: 2 / 1; 4 more" in folded
+
+
+def test_a_long_trend_folds_to_its_last_periods(cx):
+    args = [str(ROOT / "sample_data" / "survey.csv"), "--period", "week", "-f", "table", "-q"]
+    wide = cx("nps", *args, env={"COLUMNS": "200"}).stdout
+    assert "periods" in wide.split("Trend")[1] and "(the last" not in wide
+    narrow = cx("nps", *args, env={"COLUMNS": "40"}).stdout
+    trend = narrow.split("Trend")[1]
+    assert trend.startswith(", 2025-W") and "(the last 12 periods)" in trend
+    assert too_wide(narrow, 40) == []

@@ -34,7 +34,7 @@ _SPARKS = "▁▂▃▄▅▆▇█"
 _BAR = 30
 QUALITY_LISTED = 10  # groups named in the missing / invalid footnote of a folded table
 TREND_POINTS = 12  # periods a folded trend table draws
-TREND_FOLDS = (FULL, SHORT_INTERVALS)
+TREND_FOLDS = (FULL, SHORT_INTERVALS)  # the trend table folds once: see _trend_table
 SEGMENT_ROWS = (
     "rows: each period counts its segment's every row (a customer is in each period they were "
     "a customer), so periods do not add up to the headline"
@@ -274,14 +274,16 @@ def _trend_table(
     if not series:
         return None, None
     folded = fold > FULL
-    spans = {(points[0][0], points[-1][0]) for points in series.values()}
     title = "Trend"
+    cut = folded and max(len(p) for p in series.values()) > TREND_POINTS
+    if cut:
+        series = {k: v[-TREND_POINTS:] for k, v in series.items()}
+    spans = {(points[0][0], points[-1][0]) for points in series.values()}
     if folded and len(spans) == 1:
         first, last = spans.pop()
         title += f", {first} … {last}" if first != last else f", {first}"
-    if folded and max(len(p) for p in series.values()) > TREND_POINTS:
+    if cut:
         title += f" (the last {TREND_POINTS} periods)"
-        series = {k: v[-TREND_POINTS:] for k, v in series.items()}
     table = Table(show_edge=False, header_style="bold", title=title, title_justify="left")
     for key in by:
         table.add_column(clean(key))
