@@ -75,7 +75,7 @@ def test_the_report_currency_applies_where_an_entry_sets_none(cx, tmp_path):
     arpu, clv = json.loads((tmp_path / "out" / "report.json").read_text())["kpis"]
     assert arpu["params"]["currency"] == "USD" and clv["params"]["currency"] == "EUR"
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "$373.59" in html and "€" in html
+    assert "$373.59" in html and "€" in html and ">USD ($)<" in html and ">EUR (€)<" in html
 
 
 def test_a_bad_report_currency_names_its_line(cx, tmp_path):
