@@ -530,3 +530,16 @@ def test_inspect_shows_column_names_inert(cx, write_csv):
     path = write_csv("[bold]n.csv", 'nps_score,"x\x1b[31my"\n9,a\n')
     result = cx("inspect", str(path))
     assert result.exit_code == 0 and "\x1b" not in result.stdout and "[bold]n.csv" in result.stdout
+
+
+def test_the_report_summary_prints_config_text_inert(cx, tmp_path):
+    config = tmp_path / "cx.toml"
+    config.write_text(
+        '[report]\ntitle = "[bold red]Weekly\\u001b[2J"\n'
+        f'[inputs]\ns = "{SAMPLE / "survey.csv"}"\n'
+        '[[kpi]]\nkpi = "nps"\ninput = "s"\nlabel = "[blink]NPS\\u001b]8;;http://x\\u0007"\n'
+    )
+    run = cx("report", "-c", str(config), "-o", str(tmp_path / "out"), "-q")
+    assert run.exit_code == 0, run.stderr
+    assert "[bold red]Weekly" in run.stdout and "[blink]NPS" in run.stdout
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..escape import plain
 from ..render.console import (
     FULL,
     JUDGEMENT_BELOW,
@@ -202,14 +203,15 @@ def index_text(index: dict[str, Any]) -> str:
 
 def render_summary(combined: Combined, out: TextIO, *, color: bool = False) -> None:
     """The terminal summary: one line per KPI, grouped leading / lagging, then the index. At
-    the terminal's width: intervals shorten, then changes, before rich narrows columns."""
+    the terminal's width: intervals shorten, then changes, then each KPI's target, status and
+    change go under its name, before rich narrows the columns."""
     console = terminal(out, color=color)
     table, _ = fitted(
         console, lambda fold: (_summary_table(combined, fold, color), None), SUMMARY_FOLDS
     )
     console.print(table)
     if combined.index is not None:
-        console.print(index_text(combined.index), markup=False)
+        console.print(plain(index_text(combined.index)), markup=False)
 
 
 def _summary_table(combined: Combined, fold: int, color: bool):
@@ -218,7 +220,7 @@ def _summary_table(combined: Combined, fold: int, color: bool):
 
     below = fold >= JUDGEMENT_BELOW
     table = Table(
-        title=f"{combined.config.title} · {combined.run_date}",
+        title=Text(plain(f"{combined.config.title} · {combined.run_date}", newlines=False)),
         title_justify="left",
         show_edge=False,
         header_style="bold",
@@ -241,23 +243,17 @@ def _summary_table(combined: Combined, fold: int, color: bool):
             status = Text(
                 STATUS_TEXT[r.status], style=STATUS_STYLES.get(r.status, "") if color else ""
             )
+            label = Text(f"  {plain(r.label, newlines=False)}")
+            value, interval = Text(r.value), Text(r.interval)
             if below:
-                label = Text(f"  {r.label}")
                 judged = [Text(r.target), status if r.status else Text(), Text(r.change)]
                 if any(t.plain for t in judged):
                     label.append("\n    ").append_text(
                         Text(" · ").join(t for t in judged if t.plain)
                     )
-                table.add_row(label, r.value, r.interval)
+                table.add_row(label, value, interval)
             else:
-                table.add_row(
-                    Text(f"  {r.label}"),
-                    r.value,
-                    r.interval,
-                    Text(r.target),
-                    status,
-                    Text(r.change),
-                )
+                table.add_row(label, value, interval, Text(r.target), status, Text(r.change))
     return keep_whole(table, "value", "interval")
 
 
