@@ -67,6 +67,14 @@ def test_help_fits_the_terminal(cx, command, width):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("command", ["kpis", "profiles"])
+def test_the_lists_fit_the_terminal(cx, command, width):
+    run = cx(command, env={"COLUMNS": str(width)})
+    assert run.exit_code == 0 and ("nps" in run.stdout or "qualtrics" in run.stdout)
+    assert too_wide(run.stdout, width) == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
 def test_the_report_summary_fits_the_terminal(cx, tmp_path, width):
     args = ["report", "-c", str(ROOT / "sample_data" / "cx.toml"), "-o", str(tmp_path)]
     args += ["--history", str(tmp_path / "h.parquet"), "--date", "2026-11-23", "-q"]

@@ -46,20 +46,37 @@ def list_kpis() -> None:
     """List the KPIs, their definitions and the columns they read."""
     from ..registry import all_kpis
 
+    rows = []
     for name, cls in all_kpis().items():
-        roles = ", ".join(f"{r.option} ({r.default})" for r in cls.roles)
-        sys.stdout.write(f"{name:<12} {cls.title:<28} {roles}\n")
+        rows.append((name, cls.title, ", ".join(f"{r.option} ({r.default})" for r in cls.roles)))
+    _print_grid(rows)
 
 
 def list_profiles() -> None:
     """List the export profiles: the tools whose exports cx recognises, and by which columns."""
     from ..profiles import PROFILES
 
+    rows = []
     for p in PROFILES:
-        sys.stdout.write(f"{p.name:<13} {p.title} ({p.source})\n")
-        sys.stdout.write(f"{'':<13} signature: {', '.join(p.signature)}\n")
-        if p.assumes:
-            sys.stdout.write(f"{'':<13} assumes: {p.assumes}\n")
+        text = f"{p.title} ({p.source})\nsignature: {', '.join(p.signature)}"
+        rows.append((p.name, text + (f"\nassumes: {p.assumes}" if p.assumes else "")))
+    _print_grid(rows)
+
+
+def _print_grid(rows: list[tuple[str, ...]]) -> None:
+    """Rows as columns at the terminal's width, the last column wrapping."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..render.console import terminal
+
+    grid = Table.grid(padding=(0, 2))
+    for _ in rows[0][:-1]:
+        grid.add_column(no_wrap=True)
+    grid.add_column()
+    for row in rows:
+        grid.add_row(*map(Text, row))
+    terminal(sys.stdout).print(grid)
 
 
 def _invoked_kpi() -> str | None:
