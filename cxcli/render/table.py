@@ -21,6 +21,7 @@ from .console import (
     terminal,
 )
 from .text import (
+    SEGMENT_ROWS,
     change_text,
     fmt_ci,
     fmt_number,
@@ -35,10 +36,6 @@ _BAR = 30
 QUALITY_LISTED = 10  # groups named in the missing / invalid footnote of a folded table
 TREND_POINTS = 12  # periods a folded trend table draws
 TREND_FOLDS = (FULL, SHORT_INTERVALS)  # the trend table folds once: see _trend_table
-SEGMENT_ROWS = (
-    "rows: each period counts its segment's every row (a customer is in each period they were "
-    "a customer), so periods do not add up to the headline"
-)
 
 
 def clean(value: Any, missing: str = "(missing)") -> Text:

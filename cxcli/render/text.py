@@ -11,6 +11,10 @@ from ..result import Report
 from ..units import fmt_duration
 
 MAX_SHOWN = 50  # groups a table or Markdown shows; JSON and CSV keep every one
+SEGMENT_ROWS = (  # under the groups of a windowed KPI's periods (quality.rows_of = "segment")
+    "rows: each period counts its segment's every row (a customer is in each period they were "
+    "a customer), so periods do not add up to the headline"
+)
 
 
 def shown(report: Report) -> tuple[dict[str, Any], int]:

@@ -183,6 +183,7 @@ def test_a_window_target_is_not_drawn_on_its_periods(sample_report):
     html = (out / "report.html").read_text()
     churn = next(b for n, b in _sections(html).items() if n.startswith("Churn"))
     assert "H1 2025 (whole window)" in churn
+    assert "Rows: each period counts its segment's every row" in churn.replace("&#x27;", "'")
     assert "the target is for the whole window, not one period, and is not drawn" in churn
     assert ">target max 45.0%<" not in churn.split("by month")[-1]
     nps = next(b for n, b in _sections(html).items() if n == "Relationship NPS")
