@@ -276,6 +276,9 @@ def test_row_accounting_of_periods_says_what_a_groups_rows_are(cx):
         segment = next(s for s in by_segment if s["key"]["Plan"] == g["key"]["Plan"])
         assert g["quality"]["rows"] == segment["quality"]["rows"]
     assert all("rows_of" not in g["quality"] for g in by_segment)
+    for fmt in ("table", "markdown"):  # the views say it too
+        shown = " ".join(cx("churn", *churn, "--period", "quarter", "-f", fmt).stdout.split())
+        assert "each period counts its segment's every row" in shown.replace("\\", "")
     # A row KPI's periods partition the rows: they add up, and say nothing more.
     nps = cx("nps", str(SAMPLE / "survey.csv"), "--period", "month", "-q").json
     assert sum(g["quality"]["rows"] for g in nps["groups"]) == nps["quality"]["rows"]

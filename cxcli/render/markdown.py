@@ -8,7 +8,15 @@ from ..escape import markdown
 from ..kpi import Kpi
 from ..result import Report
 from .flat import safe_cell
-from .text import change_text, fmt_ci, fmt_value, hidden_note, quality_text, shown
+from .text import (
+    SEGMENT_ROWS,
+    change_text,
+    fmt_ci,
+    fmt_value,
+    hidden_note,
+    quality_text,
+    shown,
+)
 
 
 def _cell(value: Any) -> str:
@@ -58,6 +66,8 @@ def render_markdown(report: Report) -> str:
             )
         if hidden:
             lines.append(f"| … {hidden_note(hidden)} |")
+        if any(g["quality"].get("rows_of") == "segment" for g in data["groups"]):
+            lines += ["", f"_{markdown(SEGMENT_ROWS.capitalize())}_"]
         lines.append("")
     if data.get("ranking"):
         lines += _ranking(kpi, data["ranking"])
