@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from .definition import Role
 from .errors import ColumnNotFound, InputError
-from .kpi import Role
 
 
 def normalise(name: str) -> str:

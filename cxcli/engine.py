@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 
 from .changes import DEFAULT_ADJUST, GroupTests, adjust_together, change_dict
 from .columns import check_duplicates, detect_column, find_column
+from .definition import Kpi, Role
 from .errors import ColumnNotFound, CxError, InputError, UsageError, shorten
 from .formats import RangeError
-from .kpi import Kpi, Role
 from .periods import Period, parse_date, period_codes, period_label
 from .readings import TIME_KEY
 from .result import Quality, Report, Result

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .definition import option
 from .errors import UsageError
-from .kpi import option
 
 # Symbols readers know without the code; any other valid code is written before the amount.
 SYMBOLS = {

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import UsageError
 
 if TYPE_CHECKING:
+    from .definition import Kpi
     from .engine import Query
-    from .kpi import Kpi
 
 SURVEY = ("nps", "csat", "ces")
 

@@ -9,8 +9,8 @@ from collections.abc import Callable, Mapping
 
 import pyarrow as pa
 
+from .definition import Kpi
 from .errors import InputError
-from .kpi import Kpi
 from .times import Decision, MixedOrder, TimeFormat, TimeSettings, decide_format, slashed_formats
 
 TIME_KEY = "--time"  # the key of the --time column among the time formats

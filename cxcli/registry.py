@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from .kpi import Kpi
+from .definition import Kpi
 
 _KPIS: dict[str, type[Kpi]] = {}
 

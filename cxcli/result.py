@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .definition import Estimate, Kpi
 from .errors import CxError, UsageError
-from .kpi import Estimate, Kpi
 from .source import Input
 
 if TYPE_CHECKING:

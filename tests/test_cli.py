@@ -512,7 +512,7 @@ def test_output_to_a_device_writes_in_place(cx, write_csv):
 
 def test_option_help_is_never_eaten_as_markup(cx):
     """rich reads `[…]` in help text as a style tag and drops it: help texts use (…)."""
-    from cxcli.kpi import option_fields
+    from cxcli.definition import option_fields
     from cxcli.registry import all_kpis
 
     for cls in all_kpis().values():

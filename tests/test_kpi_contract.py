@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxcli.kpi import Estimate
+from cxcli.definition import Estimate
 from cxcli.periods import Period
 from cxcli.registry import all_kpis
 from cxcli.windows import explicit_window, split

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..definition import Kpi, option_fields, option_type
 from ..errors import CxError, ExitCode, UsageError
 from ..escape import plain
-from ..kpi import Kpi, option_fields, option_type
 from ..render import Format
 from .options import COLUMNS, OPTIONS, _param, common_parameters
 

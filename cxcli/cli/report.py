@@ -93,10 +93,10 @@ def report(
 
 def _report(config_path, output_dir, name, history_path, date, formats, quiet, adjust) -> int:
     from ..output import recover, remove_stale, write_files
-    from ..report.config import load_config
-    from ..report.history import History, locked
-    from ..report.run import history_rows, run_report
-    from ..report.summary import failure_reasons, render_summary
+    from ..reporting.config import load_config
+    from ..reporting.history import History, locked
+    from ..reporting.run import history_rows, run_report
+    from ..reporting.summary import failure_reasons, render_summary
 
     def notice(message: str) -> None:
         if not quiet:
@@ -184,10 +184,10 @@ def _renderer(fmt: ReportFormat, combined):
 
         return dumps(combined.to_dict()) + "\n"
     if fmt is ReportFormat.MARKDOWN:
-        from ..report.markdown import render_report_markdown
+        from ..reporting.markdown import render_report_markdown
 
         return render_report_markdown(combined)
-    from ..report.html import render_report_html
+    from ..reporting.html import render_report_html
 
     return render_report_html(combined)
 
@@ -226,7 +226,7 @@ def inspect(
     """
 
     def work() -> int:
-        from ..inspect import inspect_file
+        from ..inspection import inspect_file
         from ..source import ReadSettings
 
         settings = ReadSettings(sheet=sheet, header_rows=header_rows)
@@ -300,7 +300,7 @@ def init(
     """
 
     def work() -> int:
-        from ..inspect import starter_config
+        from ..inspection import starter_config
         from ..output import write_atomic
 
         if output.exists() and not force:

@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..definition import Estimate, Role, option
 from ..errors import ColumnNotFound
-from ..kpi import Estimate, Role, option
 from ..registry import register
 from ..sums import exact_total
 from ..units import CLOCKS, SECONDS, DurationFormat

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, WindowedKpi
 from ..distinct import DistinctSet
-from ..kpi import Estimate, WindowedKpi
 from ..money import check_currency, currency_option
 from ..registry import register
 from .orders import AMOUNT_RULE, LINE_ROW, MICRO, ORDER_ROW, ROLES, micros, parse_orders

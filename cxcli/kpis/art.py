@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Role, option
 from ..errors import UsageError
-from ..kpi import Estimate, Role, option
 from ..periods import parse_date
 from ..registry import register
 from ..stats import Test

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..definition import Estimate, Role, WindowedKpi, option
 from ..errors import UsageError
-from ..kpi import Estimate, Role, WindowedKpi, option
 from ..money import check_currency, currency_option
 from ..registry import register
 from .orders import MICRO, micros

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..kpi import Estimate, Role, option
+from ..definition import Estimate, Role, option
 from ..registry import register
 from ..stats import Test, constant_mean_interval, mean_interval, welch_test
 from .histogram import ScoreKpi, parse_scale

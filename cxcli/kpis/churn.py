@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..kpi import Estimate
+from ..definition import Estimate
 from ..registry import register
 from ..stats import Test, two_proportion_test, wilson
 from .roster import RosterKpi

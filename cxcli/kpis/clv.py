@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Kpi, option
 from ..distinct import DistinctSet
 from ..errors import UsageError
-from ..kpi import Estimate, Kpi, option
 from ..money import check_currency, currency_option
 from ..periods import US_PER_DAY
 from ..registry import register

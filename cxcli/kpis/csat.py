@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..definition import Estimate, Role, option
 from ..errors import UsageError
-from ..kpi import Estimate, Role, option
 from ..registry import register
 from ..stats import Test, two_proportion_test, wilson
 from .histogram import ScoreKpi

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Kpi, option
 from ..errors import UsageError
-from ..kpi import Estimate, Kpi, option
 from ..stats import (
     BOOTSTRAP_MAX_N,
     BOOTSTRAP_MIN_N,

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Kpi, Role
 from ..errors import ColumnNotFound, UsageError
-from ..kpi import Estimate, Kpi, Role
 from ..registry import register
 from ..stats import Test, two_proportion_test, wilson
 from .tickets import TIME_ALIASES, UNRESOLVED, unresolved_as_value

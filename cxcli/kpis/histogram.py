@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..definition import Kpi, option
 from ..errors import UsageError
-from ..kpi import Kpi, option
 
 if TYPE_CHECKING:
     import numpy as np

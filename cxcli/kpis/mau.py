@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Role, WindowedKpi, option
 from ..distinct import DistinctSet
-from ..kpi import Estimate, Role, WindowedKpi, option
 from ..periods import US_PER_DAY
 from ..registry import register
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..kpi import Estimate, Role
+from ..definition import Estimate, Role
 from ..registry import register
 from ..stats import Test, nps_change_test, nps_interval
 from .histogram import ScoreKpi

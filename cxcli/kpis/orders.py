@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..kpi import Role
+from ..definition import Role
 
 if TYPE_CHECKING:
     import numpy as np

@@ -28,9 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..definition import Estimate, Role, WindowedKpi, option
 from ..distinct import DistinctSet
 from ..errors import UsageError
-from ..kpi import Estimate, Role, WindowedKpi, option
 from ..registry import register
 from ..stats import Test, two_proportion_test, wilson
 from .orders import MICRO, micros

@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..definition import Estimate, option
 from ..errors import UsageError
-from ..kpi import Estimate, option
 from ..registry import register
 from ..stats import Test, two_proportion_test, wilson
 from .roster import RosterKpi

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..kpi import Role, WindowedKpi, option
+from ..definition import Role, WindowedKpi, option
 from ..windows import Window
 
 if TYPE_CHECKING:

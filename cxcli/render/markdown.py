@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..definition import Kpi
 from ..escape import markdown
-from ..kpi import Kpi
 from ..result import Report
 from .flat import safe_cell
 from .text import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from ..kpi import Kpi
+from ..definition import Kpi
 from ..money import fmt_money
 from ..result import Report
 from ..units import fmt_duration

@@ -10,7 +10,7 @@ import re
 import pytest
 from conftest import SAMPLE
 
-from cxcli.report.charts import (
+from cxcli.reporting.charts import (
     Axis,
     Line,
     Point,

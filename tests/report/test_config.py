@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cxcli.report.config import ConfigError, load_config
+from cxcli.reporting.config import ConfigError, load_config
 
 SURVEY = "Submitted At,Region,LTR,Sat\n2025-01-03,EU,9,5\n2025-02-03,US,3,2\n"
 

@@ -17,8 +17,8 @@ from statsmodels.stats.multitest import multipletests
 
 from cxcli.engine import run
 from cxcli.render.json import clean
-from cxcli.report.config import load_config
-from cxcli.report.history import locked
+from cxcli.reporting.config import load_config
+from cxcli.reporting.history import locked
 
 SMALL = """
 [inputs]
@@ -238,7 +238,7 @@ def test_a_report_leaves_no_lock_file_behind(cx, tmp_path):
 def test_a_run_that_opened_a_lock_just_removed_takes_the_new_one(tmp_path, monkeypatch):
     import fcntl
 
-    import cxcli.report.history as history
+    import cxcli.reporting.history as history
 
     lock = tmp_path / ".report.lock"
     lock.write_text("")

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from cxcli.kpi import Estimate
+from cxcli.definition import Estimate
 from cxcli.periods import period_start
 from cxcli.registry import all_kpis
-from cxcli.report.config import IndexSpec, Target
-from cxcli.report.targets import cx_index, judge_target, versus_benchmark
+from cxcli.reporting.config import IndexSpec, Target
+from cxcli.reporting.targets import cx_index, judge_target, versus_benchmark
 
 KPIS = all_kpis()
 TODAY = dt.date(2026, 1, 1)

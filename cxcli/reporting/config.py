@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..changes import DEFAULT_ADJUST
+from ..definition import Kpi, option_fields, option_type
 from ..engine import Job, Query, Source, make_query
 from ..errors import CxError, UsageError
-from ..kpi import Kpi, option_fields, option_type
 from ..money import check_currency
 from ..periods import Period
 from ..registry import all_kpis

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
 
-from ..kpi import Estimate, Kpi
+from ..definition import Estimate, Kpi
 from ..result import Gate
 from ..stats import z_critical
 from .config import IndexSpec, Target
