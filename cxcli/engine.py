@@ -887,12 +887,17 @@ def _too_invalid(overall: Result, limit: float, source: str) -> InputError | Non
     examples = quality.examples
     column = examples[0]["column"] if examples else "?"
     shown = ", ".join(f"row {e['row']} {shorten(e['value'])}" for e in examples[:3])
+    first = examples[0] if examples else {}
     return InputError(
         f"{source}: column {column!r}: {quality.invalid:,} of the {read:,} values read "
         f"({100 * quality.invalid / read:.0f}%) are invalid, e.g. {shown}; a number from the "
         "rest would mislead",
         hint=f"fix or name the column's format; --max-invalid {min(100, round(limit))} is the "
         "limit (100 turns it off)",
+        file=first.get("file", source),
+        row=first.get("row"),
+        column=first.get("column"),
+        value=first.get("value"),
     )
 
 

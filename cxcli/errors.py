@@ -18,14 +18,25 @@ class ExitCode(IntEnum):
 
 
 class CxError(Exception):
-    """An error the user can fix; the message is shown as is, without a traceback."""
+    """An error the user can fix; the message is shown as is, without a traceback. Where they
+    are known, `file`, `row` (a data row, from 1), `column` and `value` say where."""
 
     exit_code: ExitCode = ExitCode.BAD_INPUT
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.file, self.row, self.column, self.value = file, row, column, value
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
@@ -52,11 +63,11 @@ class ColumnNotFound(InputError):
             shown += f", … ({len(available)} columns)"
         if wanted is None:
             message = f"{source}: no column found for --{role}; columns: {shown}"
-            return cls(message, hint=f"name it with --{role} COLUMN")
+            return cls(message, hint=f"name it with --{role} COLUMN", file=source)
         close = difflib.get_close_matches(wanted, available, n=3, cutoff=0.5)
         message = f"{source}: column {wanted!r} (--{role}) not found; columns: {shown}"
         hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else None
-        return cls(message, hint=hint)
+        return cls(message, hint=hint, file=source, column=wanted)
 
 
 def shorten(value: object, limit: int = 40) -> str:

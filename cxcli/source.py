@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import InputError
 
@@ -88,6 +88,7 @@ class Input:
     passes: int = 0  # times its data was read (a date pass for a default window, the scan)
     pipe: bool = False  # a FIFO or device named by path: read once, as stdin is
     notes: list[str] = field(default_factory=list)  # what resolving the inputs said of it
+    data: Any = field(default=None, repr=False)  # data in memory (format "arrow"): no file
 
     @property
     def is_stdin(self) -> bool:
@@ -138,7 +139,7 @@ def _suffix_kind(path: Path) -> tuple[str, str | None] | None:
     return None
 
 
-def resolve_inputs(specs: Sequence[str], skip_unreadable: bool = False) -> list[Input]:
+def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[Input]:
     """Expand paths, globs and directories (recursively, sorted, not following links to
     folders) into files, each once by its real path (`notes` of the first says which names were
     the same file); `-` is stdin, and a pipe or device (a FIFO, /dev/stdin) is read as a stream.
@@ -172,6 +173,11 @@ def resolve_inputs(specs: Sequence[str], skip_unreadable: bool = False) -> list[
         inputs.append(item)
 
     for spec in specs:
+        if not isinstance(spec, str | os.PathLike):  # a DataFrame, an Arrow table …
+            from .formats.arrow import describe, rereadable
+
+            inputs.append(Input(describe(spec), "arrow", None, data=rereadable(spec)))
+            continue
         if spec == "-":
             inputs.append(Input("-", "csv", None))
             continue
@@ -217,6 +223,8 @@ def resolve_inputs(specs: Sequence[str], skip_unreadable: bool = False) -> list[
 
 def is_stream(spec: str) -> bool:
     """`-`, or a path naming a pipe or a device: what can be read only once."""
+    if not isinstance(spec, str | os.PathLike):
+        return False  # data in memory
     if spec == "-":
         return True
     try:
@@ -423,6 +431,10 @@ def open_reader(item: Input, settings: ReadSettings | None = None) -> Reader:
             stream = io.BufferedReader(NativeRaw(native), buffer_size=1 << 20)
             head = stream.peek(1024)[:1024]
             item.format = text_kind(head, None)
+    if item.format == "arrow":
+        from .formats.arrow import ArrowReader
+
+        return ArrowReader(item, settings)
     if item.format == "parquet":
         from .formats.parquet import ParquetReader
 

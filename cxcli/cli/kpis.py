@@ -104,11 +104,9 @@ def make_command(kpi_cls: type[Kpi]) -> Callable[..., None]:
     roles = role_parameters(kpi_cls)
     options = option_parameters(kpi_cls)
     params = [*files_params, *roles, *options, *common_parameters(kpi_cls.windowed)]
-    role_names = [p.name for p in roles]
-    option_names = [p.name for p in options]
 
     def command(**kwargs: Any) -> None:
-        execute(kpi_cls, kwargs, role_names, option_names)
+        execute(kpi_cls, kwargs)
 
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in params}
@@ -117,14 +115,12 @@ def make_command(kpi_cls: type[Kpi]) -> Callable[..., None]:
     return command
 
 
-def execute(
-    kpi_cls: type[Kpi], kwargs: dict[str, Any], role_names: list[str], option_names: list[str]
-) -> None:
+def execute(kpi_cls: type[Kpi], kwargs: dict[str, Any]) -> None:
     """Run one KPI command: errors become one line on stderr and an exit code."""
     guarded(
         f"cx {kpi_cls.name}",
         kwargs["debug"],
-        lambda: _run(kpi_cls, kwargs, role_names, option_names),
+        lambda: _run(kpi_cls, kwargs),
     )
 
 
@@ -175,12 +171,11 @@ def _quiet_broken_pipe() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _run(
-    kpi_cls: type[Kpi], kw: dict[str, Any], role_names: list[str], option_names: list[str]
-) -> int:
-    from ..engine import make_query, run
+def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
+    """The command: its inputs and options through `api.compute` (the Python API's own path),
+    then rendering, the gate's messages and the exit code."""
+    from ..api import compute
     from ..render import render
-    from ..result import Gate
 
     quiet = kw["quiet"]
 
@@ -188,7 +183,6 @@ def _run(
         if not quiet:
             _error(f"cx {kpi_cls.name}: {message}")
 
-    kpi = kpi_cls(**{name: kw[name] for name in option_names})
     if kpi_cls.inputs:
         paths: Any = {name: kw[name] or [] for name in kpi_cls.inputs}
         for name, specs in paths.items():
@@ -200,17 +194,14 @@ def _run(
         raise UsageError("--fail-on-decline needs --baseline NUMBER or a previous report")
     options = {**kw, "time": kw.get("time_column")}
     options.update({"from": kw.get("window_from"), "to": kw.get("window_to")})
-    baseline = read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None
-    query = make_query(options, {name: kw[name] for name in role_names}, baseline)
+    options["baseline"] = read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None
     fmt = _choose_format(kw["format"], kw["output"])
-    gate = Gate(kw["min"], kw["max"], str(kw["gate_on"]), kw["gate_groups"])
     with _progress(quiet) as progress:
-        report = run(kpi, paths, query, notice=notice, progress=progress)
+        report = compute(kpi_cls, paths, options, notice, progress)
+    kpi = report.kpi
     if kw["hash_inputs"]:
         for item in report.inputs:
             item.hash()
-    if gate.active:
-        report.gate = gate.check(report.overall, report.groups)
     if kw["output"]:
         from ..output import write_atomic
 
