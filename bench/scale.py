@@ -1,8 +1,9 @@
 """Memory stays flat as input grows: stream generated survey rows into `cx nps -` (no file on
 disk, as a 50 GB export would be) and compare peak RSS across sizes; then --by with a million
-distinct segments.
+distinct segments; then the Python API on a pandas DataFrame in memory, whose peak should stay
+near the frame's own size (read a slice at a time), not a multiple of it.
 
-    make scale                      # 1M, 4M, 16M rows
+    make scale                      # 1M, 4M, 16M rows; a 10M-row DataFrame
     python bench/scale.py --sizes 1000000,50000000
 """
 
@@ -50,10 +51,43 @@ def run(rows: int, segments: int = 0) -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
+FRAME = """
+import os, resource, sys
+import numpy as np, pandas as pd
+import cxcli as cx
+
+def rss():  # MB now
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+rows = int(sys.argv[1])
+rng = np.random.default_rng(5)
+frame = pd.DataFrame({
+    "Region": pd.Categorical.from_codes(rng.integers(0, 4, rows), ["APAC", "EMEA", "LATAM", "NA"]),
+    "LTR": rng.integers(0, 11, rows),
+})
+frame_mb = frame.memory_usage(deep=True).sum() / 2**20
+before = rss()
+result = cx.nps(frame, by="Region")
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(rows, round(frame_mb), round(before), round(peak), result.n)
+"""
+
+
+def frame_run(rows: int) -> tuple[float, float, float]:
+    """cx.nps on a pandas DataFrame of `rows`: the frame's MB, RSS with it built, peak RSS."""
+    out = subprocess.run([sys.executable, "-c", FRAME, str(rows)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"cx.nps on a DataFrame failed: {out.stderr[-500:]}")
+    _, frame_mb, before, peak, n = map(int, out.stdout.split())
+    assert n == rows
+    return frame_mb, before, peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,4000000,16000000")
     parser.add_argument("--segments", type=int, default=1_000_000)
+    parser.add_argument("--frame-rows", type=int, default=10_000_000)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = [(rows, *run(rows)) for rows in sizes]
@@ -68,6 +102,12 @@ def main() -> None:
         print(
             f"--by with {args.segments:,} segments over {rows:,} rows: {wall:.1f} s, {rss:.0f} MB"
         )
+    frame_rows = args.frame_rows
+    frame_mb, before, peak = frame_run(frame_rows)
+    print(
+        f"cx.nps on a {frame_rows:,}-row pandas DataFrame ({frame_mb:.0f} MB): RSS {before:.0f} MB"
+        f" with the frame built, peak {peak:.0f} MB (+{peak - before:.0f} MB while reading it)"
+    )
     sys.exit(0 if ratio <= 1.2 else 1)
 
 
