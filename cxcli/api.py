@@ -219,7 +219,8 @@ def kpi(name: str, data: Any = None, /, *, progress: bool = False, **options: An
     Table, RecordBatch, Dataset or RecordBatchReader, anything with `__arrow_c_stream__`).
     Options are the command's, as keywords: roles (`score="LTR"`), the KPI's own options,
     `by` (a column or a list), `period`, `where`, `since`/`until` or `from_`/`to`, `min`/`max`
-    (a gate: see `report.gate`), `baseline` (a number) … `progress=True` shows rich's progress.
+    (a gate: see `report.gate`), `baseline` (a number, or an earlier Result of the KPI) …
+    `progress=True` shows rich's progress.
 
     >>> import cxcli as cx
     >>> cx.kpi("csat", "sample_data/survey.csv", score="Sat").value
@@ -272,11 +273,23 @@ def _options(kpi_cls: type[Kpi], given: Mapping[str, Any]) -> dict[str, Any]:
             hint = f"did you mean {', '.join(close)}?" if close else None
             raise UsageError(f"cx.{kpi_cls.name}() takes no option {key!r}", hint=hint)
         options[name] = value
+    baseline = options.get("baseline")
+    if isinstance(baseline, Result | Mapping):
+        options["baseline"] = _previous(kpi_cls, baseline)
     if isinstance(options.get("by"), str):
         options["by"] = [options["by"]]
     if options.get("period") is not None:
         options["period"] = str(options["period"])
     return options
+
+
+def _previous(kpi_cls: type[Kpi], baseline: Result | Mapping[str, Any]) -> Any:
+    """A baseline from an earlier result of the same KPI (a Result, or its JSON as a dict):
+    compared with the KPI's own test, as `--baseline report.json` is."""
+    from .engine import previous_baseline
+
+    data = baseline.to_dict() if isinstance(baseline, Result) else baseline
+    return previous_baseline(data, kpi_cls.name, "(an earlier result)")
 
 
 class _progress:

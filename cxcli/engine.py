@@ -910,6 +910,15 @@ class Baseline:
     result: Mapping[str, Any] | None = None
 
 
+def previous_baseline(data: Any, kpi_name: str, source: str) -> Baseline:
+    """A baseline from an earlier result of the KPI (its JSON), named `source` in messages."""
+    if not isinstance(data, Mapping) or data.get("kpi") != kpi_name:
+        raise UsageError(f"--baseline {source}: not a cx {kpi_name} report")
+    if not isinstance(data.get("value"), int | float):
+        raise UsageError(f"--baseline {source}: the report has no value to compare with")
+    return Baseline(float(data["value"]), source, data)
+
+
 def versus_baseline(
     kpi: Kpi, view: Any, estimate: Any, baseline: Baseline, confidence: float
 ) -> dict[str, Any]:

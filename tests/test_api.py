@@ -254,3 +254,16 @@ def test_the_readmes_walk_through_runs(monkeypatch):
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and runner.tries >= 10
+
+
+def test_a_baseline_from_an_earlier_result_is_tested_as_the_command_does(cx_run):
+    before = cx.nps(f"{S}/survey.csv", where="Channel = 'email'")
+    after = cx.nps(f"{S}/survey.csv", where="Channel = 'chat'", baseline=before)
+    command = cx_run("nps", f"{S}/survey.csv", "--where", "Channel = 'chat'", "-q",
+                     "--baseline", str(before.value))  # fmt: skip
+    change = after.to_dict()["baseline"]
+    assert change["delta"] == pytest.approx(after.value - before.value)
+    assert change["p_value"] is not None and command.json["baseline"]["delta"] == change["delta"]
+    assert cx.nps(f"{S}/survey.csv", baseline=before.to_dict()).to_dict()["baseline"]
+    with pytest.raises(cx.UsageError, match="not a cx nps report"):
+        cx.nps(f"{S}/survey.csv", baseline=cx.csat(f"{S}/survey.csv", score="Sat"))

@@ -228,7 +228,7 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
 
 def read_baseline(text: str, kpi_name: str) -> Baseline:
     """--baseline: a number, or a previous `cx <kpi> -f json` report of the same KPI."""
-    from ..engine import Baseline
+    from ..engine import Baseline, previous_baseline
 
     try:
         return Baseline(float(text), "number")
@@ -240,11 +240,7 @@ def read_baseline(text: str, kpi_name: str) -> Baseline:
         raise UsageError(
             f"--baseline {text!r} is neither a number nor a readable JSON report ({exc})"
         ) from None
-    if not isinstance(data, dict) or data.get("kpi") != kpi_name:
-        raise UsageError(f"--baseline {text}: not a cx {kpi_name} report")
-    if not isinstance(data.get("value"), int | float):
-        raise UsageError(f"--baseline {text}: the report has no value to compare with")
-    return Baseline(float(data["value"]), text, data)
+    return previous_baseline(data, kpi_name, text)
 
 
 @contextlib.contextmanager

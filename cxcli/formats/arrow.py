@@ -24,11 +24,6 @@ def describe(data: Any) -> str:
     return f"{kind.__module__.split('.')[0]}.{kind.__qualname__}"
 
 
-def is_data(spec: Any) -> bool:
-    """Whether an input is data in memory rather than a path."""
-    return not isinstance(spec, str | bytes) and not hasattr(spec, "__fspath__")
-
-
 def rereadable(data: Any) -> Any:
     """`data` as something that can be read more than once: a one-shot stream (a
     RecordBatchReader, an `__arrow_c_stream__` object that is not a frame) is read into a
@@ -148,7 +143,9 @@ class ArrowReader(Reader):
     def _empty(self, names: Sequence[str]) -> pa.Table:
         """No rows: the columns' types, as far as the data says them."""
         if self._kind == "pandas":
-            schema = pa.Schema.from_pandas(self._data.head(0), preserve_index=False)
+            frame = self._data.head(0)
+            frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+            schema = pa.Schema.from_pandas(frame, preserve_index=False)
             return _plain_table(schema.empty_table().select(list(names)))
         table = self._table(names, 0)
         if table is not None:

@@ -36,6 +36,7 @@ def terminal(out: TextIO, *, color: bool = False) -> Console:
         color_system="auto" if color else None,
         highlight=False,
         emoji=False,
+        force_jupyter=False,  # in a notebook too, write to `out` (a Result's HTML view)
     )
     console.on_broken_pipe = _reader_left  # type: ignore[method-assign]
     return console
