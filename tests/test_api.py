@@ -226,8 +226,10 @@ def test_inspect_from_python():
 
 
 def test_the_docstring_examples_run(monkeypatch):
+    from cxcli import api
+
     monkeypatch.chdir(ROOT)
-    assert doctest.testmod(cx.api).failed == 0
+    assert doctest.testmod(api).attempted >= 40 and doctest.testmod(api).failed == 0
 
 
 def test_importing_cxcli_changes_nothing_in_the_process():
