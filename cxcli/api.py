@@ -92,7 +92,8 @@ def compute(
     baseline = options.get("baseline")
     if isinstance(baseline, int | float) and not isinstance(baseline, bool):
         baseline = Baseline(float(baseline), "number")
-    query = make_query(options, roles, baseline)
+    rows = {k: v for k, v in options.items() if k not in roles}  # a role named `time` is mau's
+    query = make_query(rows, roles, baseline)
     gate = Gate(
         options.get("min"),
         options.get("max"),

@@ -269,3 +269,11 @@ def test_a_baseline_from_an_earlier_result_is_tested_as_the_command_does(cx_run)
     assert cx.nps(f"{S}/survey.csv", baseline=before.to_dict()).to_dict()["baseline"]
     with pytest.raises(cx.UsageError, match="not a cx nps report"):
         cx.nps(f"{S}/survey.csv", baseline=cx.csat(f"{S}/survey.csv", score="Sat"))
+
+
+def test_a_windowed_kpis_time_role_is_the_column_named(cx_run):
+    run = cx_run("mau", f"{S}/events.parquet", "--time", "nonexistent", "-q")
+    assert run.exit_code == 2 and "column 'nonexistent' (--time) not found" in run.stderr
+    with pytest.raises(cx.ColumnNotFound, match=r"column 'nonexistent' \(--time\)"):
+        cx.mau(f"{S}/events.parquet", time="nonexistent")
+    assert cx.mau(f"{S}/events.parquet", time="ts").value == 6500

@@ -192,7 +192,9 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
         paths = kw["files"] or []
     if kw["fail_on_decline"] and not kw["baseline"]:
         raise UsageError("--fail-on-decline needs --baseline NUMBER or a previous report")
-    options = {**kw, "time": kw.get("time_column")}
+    options = dict(kw)  # under make_query's names: --time is `time`, --from `from`
+    if "time_column" in kw:  # a row KPI's --time (a windowed KPI's --time is its role)
+        options["time"] = kw["time_column"]
     options.update({"from": kw.get("window_from"), "to": kw.get("window_to")})
     options["baseline"] = read_baseline(kw["baseline"], kpi_cls.name) if kw["baseline"] else None
     fmt = _choose_format(kw["format"], kw["output"])
