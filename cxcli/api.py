@@ -16,13 +16,15 @@ is printed, and what the command would say on stderr is in `Result.messages`.
 from __future__ import annotations
 
 import difflib
+import inspect as _inspect
 import io
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .definition import Kpi, option_fields
+from .compute import compute
+from .definition import Kpi, option_fields, option_type
 from .errors import ColumnNotFound, CxError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -72,38 +74,6 @@ __all__ = [
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
     *("mau", "redemption"),
 ]
-
-
-def compute(
-    kpi_cls: type[Kpi],
-    inputs: Any,
-    options: Mapping[str, Any],
-    notice: Callable[[str], None] = lambda message: None,
-    progress: Callable[[Input, int], None] | None = None,
-) -> Report:
-    """The one way from a KPI, its inputs and its options (keyed by their long names: `from`,
-    `time`, `min_n`, a role's name) to its result: the command and the Python API both call
-    it. `inputs`: a list of paths or data, or for a KPI with several inputs a dict of them."""
-    from .engine import Baseline, make_query, run
-    from .result import Gate
-
-    kpi = kpi_cls(**{f.name: options[f.name] for f in option_fields(kpi_cls) if f.name in options})
-    roles = {role.name: options.get(role.name) for role in kpi_cls.roles}
-    baseline = options.get("baseline")
-    if isinstance(baseline, int | float) and not isinstance(baseline, bool):
-        baseline = Baseline(float(baseline), "number")
-    rows = {k: v for k, v in options.items() if k not in roles}  # a role named `time` is mau's
-    query = make_query(rows, roles, baseline)
-    gate = Gate(
-        options.get("min"),
-        options.get("max"),
-        str(options.get("gate_on") or "value"),
-        bool(options.get("gate_groups")),
-    )
-    report = run(kpi, inputs, query, notice=notice, progress=progress)
-    if gate.active:
-        report.gate = gate.check(report.overall, report.groups)
-    return report
 
 
 class Result:
@@ -328,15 +298,47 @@ class _progress:
 
 
 def _kpi_function(name: str, example: str) -> Callable[..., Result]:
+    """`cx.<name>`: `kpi(name, …)` with the KPI's roles and options in its signature, so
+    `help()`, tab completion and `inspect.signature` show them."""
+    from .registry import builtin_kpi
+
     def compute_kpi(data: Any = None, /, *, progress: bool = False, **options: Any) -> Result:
         return kpi(name, data, progress=progress, **options)
 
+    kpi_cls = builtin_kpi(name)
     compute_kpi.__name__ = compute_kpi.__qualname__ = name
+    compute_kpi.__signature__ = _signature(kpi_cls)  # type: ignore[attr-defined]
     compute_kpi.__doc__ = (
-        f"`cx {name}` from Python: `kpi({name!r}, data, **options)` (see `kpi`).\n\n"
+        f"{kpi_cls.title}: `cx {name}` from Python (see `kpi`).\n\n"
         f"    >>> import cxcli as cx\n    >>> {example}\n"
     )
     return compute_kpi
+
+
+def _signature(kpi_cls: type[Kpi]) -> _inspect.Signature:
+    """Data (or, for a KPI with several inputs, each by name), then every keyword it takes."""
+    keyword = _inspect.Parameter.KEYWORD_ONLY
+    if kpi_cls.inputs:
+        params = [_inspect.Parameter(n, keyword, annotation=Any) for n in kpi_cls.inputs]
+    else:
+        positional = _inspect.Parameter.POSITIONAL_ONLY
+        params = [_inspect.Parameter("data", positional, default=None, annotation=Any)]
+    params += [
+        _inspect.Parameter(role.name, keyword, default=None, annotation=str | None)
+        for role in kpi_cls.roles
+    ]
+    params += [
+        _inspect.Parameter(f.name, keyword, default=f.default, annotation=option_type(f))
+        for f in option_fields(kpi_cls)
+    ]
+    rows = WINDOW_OPTIONS if kpi_cls.windowed else ROW_OPTIONS
+    taken = {p.name for p in params}
+    for option in (*rows, *COMMON_OPTIONS):
+        keyword_name = f"{option}_" if option in ("from",) else option
+        if option not in taken:
+            params.append(_inspect.Parameter(keyword_name, keyword, default=None))
+    params.append(_inspect.Parameter("progress", keyword, default=False, annotation=bool))
+    return _inspect.Signature(params, return_annotation=Result)
 
 
 # One function per built-in KPI, each with an example on the bundled samples (doctests).

@@ -277,3 +277,16 @@ def test_a_windowed_kpis_time_role_is_the_column_named(cx_run):
     with pytest.raises(cx.ColumnNotFound, match=r"column 'nonexistent' \(--time\)"):
         cx.mau(f"{S}/events.parquet", time="nonexistent")
     assert cx.mau(f"{S}/events.parquet", time="ts").value == 6500
+
+
+def test_each_kpi_function_shows_its_roles_and_options():
+    import inspect
+
+    nps = inspect.signature(cx.nps).parameters
+    assert {"score", "labels", "by", "period", "where", "since", "min", "progress"} <= set(nps)
+    assert nps["data"].kind is inspect.Parameter.POSITIONAL_ONLY
+    mau = inspect.signature(cx.mau).parameters
+    assert {"user", "time", "approx", "from_", "to"} <= set(mau) and "since" not in mau
+    cac = inspect.signature(cx.cac).parameters
+    assert list(cac)[:2] == ["spend", "customers"] and cac["margin"].default == 1.0
+    assert cx.clv.__doc__.startswith("Customer Lifetime Value: `cx clv` from Python")

@@ -172,9 +172,9 @@ def _quiet_broken_pipe() -> None:
 
 
 def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
-    """The command: its inputs and options through `api.compute` (the Python API's own path),
+    """The command: its inputs and options through `compute` (the Python API's own path),
     then rendering, the gate's messages and the exit code."""
-    from ..api import compute
+    from ..compute import compute
     from ..render import render
 
     quiet = kw["quiet"]
