@@ -21,7 +21,7 @@ MAX_SEGMENTS = 20  # segments drawn as dots or bars: the largest by responses
 PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
 NPS_PARTS = (("detractors", "#dc2626"), ("passives", "#9ca3af"), ("promoters", "#059669"))
 GREY = "#6b7280"
-WIDTH = 6.4  # inches at 100 dpi: 640 px, scaled down to the page's width
+WIDTH = 5.0  # inches at 100 dpi: 500 px, drawn at up to 1.3× on a wide page, ~0.7× on a phone
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ margin:12px 0}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}
 th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure.chart{margin:12px 0}.chart svg{max-width:100%;height:auto;display:block}
+figure.chart{margin:12px 0}.chart svg{width:100%;max-width:650px;height:auto;display:block}
 figcaption{color:#6b7280;font-size:12px}.note{color:#92400e;font-size:12px}
 .wide{overflow-x:auto;max-width:100%}
 @media (max-width:600px){main{padding:12px}section.kpi{padding:4px 10px 10px}
