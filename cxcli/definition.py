@@ -145,7 +145,8 @@ class Kpi(ABC, Generic[S]):
 
     def spread(self, state: S) -> list[tuple[float, float]] | None:
         """How the values spread, as (value, share at or below it) points for the report's
-        picture; None for a KPI that has no such picture."""
+        picture; None for a KPI that has no such picture. `state` is the run's whole state (a
+        windowed KPI would take its `view` itself: nothing is computed for those without)."""
         return None
 
     def view(self, state: S, index: int) -> Any:

@@ -864,7 +864,7 @@ def _finish(
         notes.append(f"no value: {failure.message}")
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
     report.failure = failure
-    report.spread = kpi.spread(kpi.view(acc.state, 0))
+    report.spread = kpi.spread(acc.state)
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)
     if query.baseline is not None:
