@@ -15,6 +15,7 @@ is printed, and what the command would say on stderr is in `Result.messages`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import inspect as _inspect
 import io
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from .result import Report
-    from .source import Input
 
 # The options every KPI takes (as make_query reads them), and the gate. A windowed KPI takes
 # from_/to instead of time/since/until.
@@ -214,7 +214,7 @@ def kpi(name: str, data: Any = None, /, *, progress: bool = False, **options: An
     inputs = _inputs(kpi_cls, data, options)
     canonical = _options(kpi_cls, options)
     messages: list[str] = []
-    with _progress(progress) as update:
+    with _reading(progress) as update:
         report = compute(kpi_cls, inputs, canonical, messages.append, update)
     return Result(report, messages)
 
@@ -257,8 +257,6 @@ def _options(kpi_cls: type[Kpi], given: Mapping[str, Any]) -> dict[str, Any]:
         options["baseline"] = _previous(kpi_cls, baseline)
     if isinstance(options.get("by"), str):
         options["by"] = [options["by"]]
-    if options.get("period") is not None:
-        options["period"] = str(options["period"])
     return options
 
 
@@ -271,30 +269,13 @@ def _previous(kpi_cls: type[Kpi], baseline: Result | Mapping[str, Any]) -> Any:
     return previous_baseline(data, kpi_cls.name, "(an earlier result)")
 
 
-class _progress:
-    """rich's progress on the console (a notebook too) when asked, else nothing."""
+def _reading(wanted: bool) -> contextlib.AbstractContextManager[Any]:
+    """rich's progress (in a notebook too) when asked, else no progress callback."""
+    if not wanted:
+        return contextlib.nullcontext(None)
+    from .render.console import reading_progress
 
-    def __init__(self, wanted: bool) -> None:
-        self.wanted = wanted
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[[Input, int], None] | None:
-        if not self.wanted:
-            return None
-        from rich.progress import Progress, SpinnerColumn, TextColumn
-
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("reading")
-
-        def update(item: Input, rows: int) -> None:
-            self.bar.update(task, description=f"reading {item.path}: {rows:,} rows")
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    return reading_progress()
 
 
 def _kpi_function(name: str, example: str) -> Callable[..., Result]:
@@ -448,6 +429,6 @@ def report(
     except ValueError:
         raise UsageError(f"date {date!r} is not a date like 2026-06-30") from None
     past = History(Path(history)) if history is not None else None
-    with _progress(progress) as update:
+    with _reading(progress) as update:
         combined = run_report(loaded, day, past, update, adjust=adjust)
     return ReportResult(combined)

@@ -290,3 +290,7 @@ def test_each_kpi_function_shows_its_roles_and_options():
     cac = inspect.signature(cx.cac).parameters
     assert list(cac)[:2] == ["spend", "customers"] and cac["margin"].default == 1.0
     assert cx.clv.__doc__.startswith("Customer Lifetime Value: `cx clv` from Python")
+
+
+def test_progress_changes_no_number():
+    assert cx.nps(f"{S}/survey.csv", progress=True).to_dict() == cx.nps(f"{S}/survey.csv").to_dict()

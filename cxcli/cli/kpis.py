@@ -252,17 +252,10 @@ def _progress(quiet: bool) -> Iterator[Callable[[Any, int], None] | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    console = Console(stderr=True)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
-    ) as bar:
-        task = bar.add_task("reading")
+    from ..render.console import reading_progress
 
-        def update(item: Any, rows: int) -> None:
-            bar.update(task, description=f"reading {item.path}: {rows:,} rows")
-
+    with reading_progress(Console(stderr=True)) as update:
         yield update
 
 

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TextIO, TypeVar
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TextIO, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -69,3 +70,20 @@ def keep_whole(table: Table, *names: str) -> Table:
             cells = [str(cell) for cell in column.cells]
             column.min_width = max((cell_len(c) for c in cells), default=0)
     return table
+
+
+@contextlib.contextmanager
+def reading_progress(console: Console | None = None) -> Iterator[Callable[[Any, int], None]]:
+    """A transient "reading FILE: N rows" line on `console` (rich's default: the terminal, or
+    a notebook), updated by the callable it gives (the engine's progress callback)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("reading")
+
+        def update(item: Any, rows: int) -> None:
+            bar.update(task, description=f"reading {item.path}: {rows:,} rows")
+
+        yield update
