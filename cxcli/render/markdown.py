@@ -9,12 +9,12 @@ from ..escape import markdown
 from ..result import Report
 from .flat import safe_cell
 from .text import (
-    SEGMENT_ROWS,
     change_text,
     fmt_ci,
     fmt_value,
     hidden_note,
     quality_text,
+    segment_rows_note,
     shown,
 )
 
@@ -66,8 +66,9 @@ def render_markdown(report: Report) -> str:
             )
         if hidden:
             lines.append(f"| … {hidden_note(hidden)} |")
-        if any(g["quality"].get("rows_of") == "segment" for g in data["groups"]):
-            lines += ["", f"_{markdown(SEGMENT_ROWS.capitalize())}_"]
+        rows_note = segment_rows_note(data["groups"])
+        if rows_note:
+            lines += ["", f"_{markdown(rows_note.capitalize())}_"]
         lines.append("")
     if data.get("ranking"):
         lines += _ranking(kpi, data["ranking"])

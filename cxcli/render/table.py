@@ -21,13 +21,13 @@ from .console import (
     terminal,
 )
 from .text import (
-    SEGMENT_ROWS,
     change_text,
     fmt_ci,
     fmt_number,
     fmt_value,
     hidden_note,
     quality_text,
+    segment_rows_note,
     shown,
 )
 
@@ -216,8 +216,9 @@ def _groups_table(report: Report, data: dict[str, Any], fold: int = FULL) -> tup
             cells[len(keys) + 2] = Text(f"{group['n']:,} (too small)", style="dim")
         table.add_row(*cells)
     footnotes = []
-    if any(g["quality"].get("rows_of") == "segment" for g in data["groups"]):
-        footnotes.append(Text(SEGMENT_ROWS))
+    rows_note = segment_rows_note(data["groups"])
+    if rows_note:
+        footnotes.append(Text(rows_note))
     if not quality_column:
         listed = "; ".join(counted[:QUALITY_LISTED]) or "none"
         more = f"; {len(counted) - QUALITY_LISTED:,} more" if len(counted) > QUALITY_LISTED else ""

@@ -17,6 +17,11 @@ SEGMENT_ROWS = (  # under the groups of a windowed KPI's periods (quality.rows_o
 )
 
 
+def segment_rows_note(groups: list[dict[str, Any]]) -> str | None:
+    """SEGMENT_ROWS when some of these groups count their segment's rows, else None."""
+    return SEGMENT_ROWS if any(g["quality"].get("rows_of") == "segment" for g in groups) else None
+
+
 def shown(report: Report) -> tuple[dict[str, Any], int]:
     """The report's dict with at most MAX_SHOWN groups, and how many were left out."""
     data = report.to_dict(groups=False)

@@ -9,7 +9,14 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..render.text import MAX_SHOWN, SEGMENT_ROWS, change_text, fmt_ci, fmt_value, quality_text
+from ..render.text import (
+    MAX_SHOWN,
+    change_text,
+    fmt_ci,
+    fmt_value,
+    quality_text,
+    segment_rows_note,
+)
 from .pictures import pictures
 from .summary import STATUS_TEXT, generated_text, grouped, index_text, row
 
@@ -186,8 +193,9 @@ def _groups_table(outcome: Outcome) -> str:
             cells.append(f"<td>{escape(change_text(kpi, g.get('change')))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table></div>")
-    if any(g["quality"].get("rows_of") == "segment" for g in groups):
-        out.append(f'<p class="meta">{escape(SEGMENT_ROWS.capitalize())}</p>')
+    rows_note = segment_rows_note(groups)
+    if rows_note:
+        out.append(f'<p class="meta">{escape(rows_note.capitalize())}</p>')
     hidden = len(report.groups) - len(groups)
     if hidden:
         out.append(f'<p class="meta">{hidden:,} more groups in report.json</p>')
