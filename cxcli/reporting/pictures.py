@@ -38,10 +38,15 @@ if TYPE_CHECKING:
 Picture = tuple[str, str]  # the SVG and its caption
 
 
+Segments = tuple[list["Result"], str] | None  # _segment_groups: read once per KPI
+
+
 def pictures(outcome: Outcome) -> list[Picture]:
-    """Every picture of one KPI, in the order the page shows them."""
-    out = [*_distribution(outcome)]
-    segments = _segments(outcome)
+    """Every picture of one KPI, in the order the page shows them. The segments are read once
+    (each group is finalized as it is read) for the NPS shares and the dots alike."""
+    chosen = _segment_groups(outcome) if outcome.report.params.get("by") else None
+    out = [*_distribution(outcome, chosen)]
+    segments = _segments(outcome, chosen)
     if segments:
         out.append(segments)
     trend = _trend(outcome)
@@ -94,7 +99,7 @@ def _name(group: Result, outcome: Outcome) -> str:
     return ", ".join("(missing)" if key.get(k) is None else str(key[k]) for k in by)
 
 
-def _distribution(outcome: Outcome) -> list[Picture]:
+def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     report, label = outcome.report, outcome.entry.label
     estimate = report.overall.estimate
     details = estimate.details
@@ -103,8 +108,8 @@ def _distribution(outcome: Outcome) -> list[Picture]:
     if "pct_promoters" in details:
         rows = [("overall", _nps_shares(details))]
         caption = f"Shares of answers, {scope_text(outcome)}"
-        if report.params.get("by"):
-            groups, scope = _segment_groups(outcome)
+        if chosen is not None:
+            groups, scope = chosen
             rows += [(_name(g, outcome), _nps_shares(g.estimate.details)) for g in groups]
             caption += f"; segments: {scope}"
         return [(stacked_svg(f"{label}: detractors, passives, promoters", rows), caption)]
@@ -131,11 +136,11 @@ def _nps_shares(details: dict[str, Any]) -> list[float]:
     return [details.get(f"pct_{name}") or 0.0 for name, _ in NPS_PARTS]
 
 
-def _segments(outcome: Outcome) -> Picture | None:
+def _segments(outcome: Outcome, chosen: Segments) -> Picture | None:
     report, kpi = outcome.report, outcome.entry.kpi
-    if not report.params.get("by"):
+    if chosen is None:
         return None
-    groups, scope = _segment_groups(outcome)
+    groups, scope = chosen
     if not groups:
         return None
     best_first = sorted(groups, key=lambda g: g.estimate.value, reverse=kpi.higher_is_better)
