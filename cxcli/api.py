@@ -187,8 +187,7 @@ class Result:
         from .render.text import fmt_ci, fmt_value
 
         kpi, e = self.report.kpi, self.report.overall.estimate
-        ci = None if e.ci is None else {"low": e.ci[0], "high": e.ci[1]}
-        shown = f"{fmt_value(kpi, e.value)} {fmt_ci(kpi, ci)}".strip()
+        shown = f"{fmt_value(kpi, e.value)} {fmt_ci(kpi, self.to_dict()['ci'])}".strip()
         return f"<cx {kpi.name} {shown} n={e.n:,} groups={len(self.report.groups):,}>"
 
 
