@@ -262,7 +262,7 @@ def _options(kpi_cls: type[Kpi], given: Mapping[str, Any]) -> dict[str, Any]:
 def _previous(kpi_cls: type[Kpi], baseline: Result | Mapping[str, Any]) -> Any:
     """A baseline from an earlier result of the same KPI (a Result, or its JSON as a dict):
     compared with the KPI's own test, as `--baseline report.json` is."""
-    from .engine import previous_baseline
+    from .planning import previous_baseline
 
     data = baseline.to_dict() if isinstance(baseline, Result) else baseline
     return previous_baseline(data, kpi_cls.name, "(an earlier result)")

@@ -23,7 +23,8 @@ def compute(
     """From a KPI, its inputs and its options (keyed by their long names: `from`,
     `time`, `min_n`, a role's name) to its result: the command and the Python API both call
     it. `inputs`: a list of paths or data, or for a KPI with several inputs a dict of them."""
-    from .engine import Baseline, make_query, run
+    from .engine import run
+    from .planning import Baseline, make_query
     from .result import Gate
 
     kpi = kpi_cls(**{f.name: options[f.name] for f in option_fields(kpi_cls) if f.name in options})

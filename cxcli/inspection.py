@@ -14,9 +14,9 @@ import pyarrow as pa
 
 from .columns import by_question, normalise
 from .definition import Kpi
-from .engine import Query, plan_columns
 from .errors import CxError
 from .formats import Reader
+from .planning import Query, plan_columns
 from .profiles import apply, recognise
 from .registry import all_kpis
 from .source import Input, ReadSettings, open_reader, resolve_inputs

@@ -19,7 +19,7 @@ from .errors import UsageError
 
 if TYPE_CHECKING:
     from .definition import Kpi
-    from .engine import Query
+    from .planning import Query
 
 SURVEY = ("nps", "csat", "ces")
 

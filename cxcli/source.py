@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -66,6 +66,7 @@ class ReadSettings:
     block_size: int = CSV_BLOCK
     sheet: str | None = None
     header_rows: int | None = None
+    s3_endpoint: str | None = None  # --s3-endpoint (default: AWS_ENDPOINT_URL)
 
 
 class BlockTooSmall(InputError):
@@ -89,6 +90,12 @@ class Input:
     pipe: bool = False  # a FIFO or device named by path: read once, as stdin is
     notes: list[str] = field(default_factory=list)  # what resolving the inputs said of it
     data: Any = field(default=None, repr=False)  # data in memory (format "arrow"): no file
+    partitions: tuple[tuple[str, str | None], ...] = ()  # hive key=value folders above it
+
+    @property
+    def remote(self) -> bool:
+        """An object in a store (`s3://…`), read through pyarrow.fs."""
+        return "://" in self.path
 
     @property
     def is_stdin(self) -> bool:
@@ -113,15 +120,15 @@ class Input:
         import hashlib  # lazy, as tempfile below: ~10 ms of start-up together
 
         digest = hashlib.sha256()
-        with open(self.read_path, "rb") as fh:
+        with open_stream(self, ReadSettings(), compressed=True) as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
         self.sha256 = digest.hexdigest()
 
 
-def _suffix_kind(path: Path) -> tuple[str, str | None] | None:
+def suffix_kind(path: str | Path) -> tuple[str, str | None] | None:
     """(format, compression) by the file's name, or None for a name cx does not know."""
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
     compression = COMPRESSION_SUFFIXES.get(suffixes[-1]) if suffixes else None
     if compression:
         suffixes = suffixes[:-1]
@@ -139,11 +146,15 @@ def _suffix_kind(path: Path) -> tuple[str, str | None] | None:
     return None
 
 
-def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[Input]:
+def resolve_inputs(
+    specs: Sequence[Any], skip_unreadable: bool = False, settings: ReadSettings | None = None
+) -> list[Input]:
     """Expand paths, globs and directories (recursively, sorted, not following links to
     folders) into files, each once by its real path (`notes` of the first says which names were
-    the same file); `-` is stdin, and a pipe or device (a FIFO, /dev/stdin) is read as a stream.
-    An entry that cannot be read is an error, or with `skip_unreadable` a note."""
+    the same file), with the hive partitions of their folders below a directory named; `-` is
+    stdin, and a pipe or device (a FIFO, /dev/stdin) is read as a stream; `s3://…` and the
+    other stores list their objects (datasets.py). An entry that cannot be read is an error,
+    or with `skip_unreadable` a note."""
     if not specs:
         raise InputError("no input given", hint="name a file, a glob, a directory, or - for stdin")
     inputs: list[Input] = []
@@ -159,7 +170,7 @@ def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[
             )
         skipped.append(name)
 
-    def add(path: Path) -> None:
+    def add(path: Path, root: Path | None = None) -> None:
         real = os.path.realpath(path)
         if real in by_real:
             aliases.setdefault(real, []).append(str(path))
@@ -169,6 +180,10 @@ def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[
         except PermissionError as exc:
             unreadable(str(path), exc)
             return
+        if root is not None:
+            from .datasets import partitions_of
+
+            item.partitions = partitions_of(path.relative_to(root).parts[:-1])
         by_real[real] = item
         inputs.append(item)
 
@@ -180,6 +195,11 @@ def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[
             continue
         if spec == "-":
             inputs.append(Input("-", "csv", None))
+            continue
+        from .datasets import is_uri, list_objects
+
+        if is_uri(spec):
+            inputs.extend(list_objects(spec, (settings or ReadSettings()).s3_endpoint))
             continue
         path = Path(spec)
         try:
@@ -196,7 +216,7 @@ def resolve_inputs(specs: Sequence[Any], skip_unreadable: bool = False) -> list[
                     f"{spec}: directory holds no .csv, .jsonl, .xlsx or .parquet files"
                 )
             for p in found:
-                add(p)
+                add(p, path)
         elif mode is not None and _streamed(mode):
             inputs.append(Input(spec, "csv", None, pipe=True))
         elif mode is not None:
@@ -246,7 +266,7 @@ def _walk(folder: Path, unreadable: Callable[[str, OSError], None]) -> list[Path
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in files:
             path = Path(root) / name
-            if not name.startswith((".", "_")) and _suffix_kind(path) and path.is_file():
+            if not name.startswith((".", "_")) and suffix_kind(path) and path.is_file():
                 found.append(path)
     return sorted(found)
 
@@ -262,7 +282,7 @@ def _file_input(path: Path) -> Input:
         ) from None
     with open(path, "rb") as fh:
         head = fh.read(1024)
-    by_name = _suffix_kind(path)
+    by_name = suffix_kind(path)
     named = by_name[0] if by_name else None
     if named == "csv" and path.name.lower().removesuffix(".gz").endswith(".txt"):
         named = None  # a .txt file may hold JSON Lines too
@@ -415,9 +435,30 @@ def _stream_of(item: Input) -> BinaryIO:
         raise InputError(f"{item.path}: cannot read: {exc.strerror or exc}") from None
 
 
+def open_stream(item: Input, settings: ReadSettings, compressed: bool = False) -> Any:
+    """A file's or an object's bytes as a pyarrow stream, decompressed unless `compressed`."""
+    import pyarrow as pa
+
+    compression = None if compressed else item.compression
+    if item.remote:
+        from .datasets import open_stream as open_object
+
+        return open_object(replace(item, compression=compression), settings.s3_endpoint)
+    return pa.input_stream(item.read_path, compression=compression)
+
+
 def open_reader(item: Input, settings: ReadSettings | None = None) -> Reader:
-    """The reader of the item's format (stdin is told by its first bytes)."""
-    settings = settings or ReadSettings()
+    """The reader of the item's format (stdin is told by its first bytes), with the hive
+    partitions of its folders as columns."""
+    reader = _open_reader(item, settings or ReadSettings())
+    if item.partitions:
+        from .formats.partitions import PartitionedReader
+
+        return PartitionedReader(reader)
+    return reader
+
+
+def _open_reader(item: Input, settings: ReadSettings) -> Reader:
     stream: BinaryIO | None = None  # stdin, decompressed
     if item.is_stdin:
         raw = _stream_of(item)

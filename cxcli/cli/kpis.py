@@ -22,7 +22,7 @@ from ..render import Format
 from .options import COLUMNS, OPTIONS, _param, common_parameters
 
 if TYPE_CHECKING:
-    from ..engine import Baseline
+    from ..planning import Baseline
 
 
 def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
@@ -230,7 +230,7 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
 
 def read_baseline(text: str, kpi_name: str) -> Baseline:
     """--baseline: a number, or a previous `cx <kpi> -f json` report of the same KPI."""
-    from ..engine import Baseline, previous_baseline
+    from ..planning import Baseline, previous_baseline
 
     try:
         return Baseline(float(text), "number")

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, shorten
-from ..source import BlockTooSmall, Input, ReadSettings, Replay
+from ..source import BlockTooSmall, Input, ReadSettings, Replay, open_stream
 from . import RangeError, Reader
 from .header import SNIFF_ROWS, Header, read_header
 from .quotes import QuoteScan, complete_records, field_starts, parity_breaks
@@ -53,7 +53,7 @@ class CsvReader(Reader):
     def _raw(self) -> BinaryIO:
         if self._stream is not None:
             return self._stream
-        return pa.input_stream(self.item.read_path, compression=self.item.compression)
+        return open_stream(self.item, self.settings)
 
     def _open(self) -> None:
         stream = self._raw()
@@ -173,6 +173,7 @@ class CsvReader(Reader):
         if (
             parts < 2
             or self.item.is_stdin
+            or self.item.remote
             or self.item.compression
             or self.dialect.encoding.replace("-", "").lower() != "utf8"
             or (self.item.size or 0) < PARALLEL_MIN_BYTES

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..source import Input, ReadSettings
+from ..source import Input, ReadSettings, open_stream
 from . import SAMPLE_ROWS, Reader
 from .header import read_header
 
@@ -51,7 +51,7 @@ class JsonReader(Reader):
     def _open(self) -> Any:
         raw: Any = self._stdin
         if raw is None:
-            raw = pa.input_stream(self.item.read_path, compression=self.item.compression)
+            raw = open_stream(self.item, self.settings)
         encoding = (self.settings.encoding or "utf-8").replace("_", "-").lower()
         if encoding not in ("utf-8", "utf8"):
             source = raw if isinstance(raw, pa.NativeFile) else pa.PythonFile(raw, mode="r")

@@ -22,6 +22,10 @@ class ParquetReader(Reader):
         try:
             if stream is not None:
                 self._file = pq.ParquetFile(pa.BufferReader(pa.py_buffer(stream.read())))
+            elif item.remote:
+                from ..datasets import open_file
+
+                self._file = pq.ParquetFile(open_file(item, settings.s3_endpoint), pre_buffer=False)
             else:
                 # pre_buffer would hold whole row groups in memory: stream pages instead.
                 self._file = pq.ParquetFile(item.read_path, pre_buffer=False, buffer_size=1 << 20)
@@ -36,6 +40,23 @@ class ParquetReader(Reader):
                 yield batch
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+
+    def group_batches(
+        self, names: Sequence[str], first: int, last: int
+    ) -> Iterator[pa.RecordBatch]:
+        """The named columns of the row groups [first, last)."""
+        groups = list(range(first, last))
+        try:
+            for batch in self._file.iter_batches(BATCH_ROWS, groups, columns=list(names)):
+                self.item.rows += batch.num_rows
+                yield batch
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+
+    def row_groups(self) -> list[int]:
+        """The rows of each row group."""
+        metadata = self._file.metadata
+        return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
 
     def sample(self, names: Sequence[str]) -> pa.Table:
         schema = pa.schema([self._file.schema_arrow.field(n) for n in names])

@@ -17,10 +17,10 @@ from typing import Any
 
 from ..changes import DEFAULT_ADJUST
 from ..definition import Kpi, option_fields, option_type
-from ..engine import Job, Query, Source, make_query
 from ..errors import CxError, UsageError
 from ..money import check_currency
 from ..periods import Period
+from ..planning import Job, Query, Source, make_query
 from ..registry import all_kpis
 from ..stats import ADJUSTMENTS
 from ..where import parse_where

@@ -13,8 +13,10 @@ from typing import Any
 
 from .. import __version__
 from ..changes import adjust_together
-from ..engine import Baseline, run_many, versus_baseline
+from ..engine import run_many
+from ..finalisation import versus_baseline
 from ..periods import period_start
+from ..planning import Baseline
 from ..render.json import clean
 from ..result import SCHEMA_VERSION, Report
 from ..source import Input
