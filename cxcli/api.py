@@ -60,6 +60,11 @@ COMMON_OPTIONS = (
     "max",
     "gate_on",
     "gate_groups",
+    "jobs",
+    "engine",
+    "scheduler",
+    "s3_endpoint",
+    "emit_state",
 )
 __all__ = [
     "ColumnNotFound",

@@ -41,6 +41,11 @@ def compute(
         bool(options.get("gate_groups")),
     )
     report = run(kpi, inputs, query, notice=notice, progress=progress)
+    if options.get("emit_state"):
+        from .states import write_state
+
+        write_state(report, options["emit_state"])
+        notice(f"wrote the partial state to {options['emit_state']}")
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)
     return report

@@ -166,6 +166,7 @@ def finish(
         notes.append(f"no value: {failure.message}")
     report = Report(kpi, overall, groups, params, inputs, query.confidence, acc.filtered_out, notes)
     report.failure = failure
+    report.accumulator, report.query, report.plans = acc, query, plans
     report.spread = kpi.spread(acc.state)
     if query.top is not None:
         report.ranking = rank(groups, query.top, kpi.higher_is_better)

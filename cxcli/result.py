@@ -174,6 +174,9 @@ class Report:
     spread: list[tuple[float, float]] | None = None  # Kpi.spread of the whole: for pictures
     tests: GroupTests | None = None  # the groups' change tests (adjusted with the run's)
     adjusted: tuple[int, str] | None = None  # (tests adjusted together, method)
+    accumulator: Any = None  # the merged partial states it was finalised from (--emit-state)
+    query: Any = None  # the run's planning.Query
+    plans: Any = None  # the planning.Plan of each input
 
     @property
     def value(self) -> float | None:

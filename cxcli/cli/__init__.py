@@ -107,6 +107,10 @@ def _register_kpi_commands() -> None:
     from .report import EXAMPLES, init, inspect, report
 
     app.command("report", epilog=examples_epilog(EXAMPLES["report"]))(report)
+    from .merge import EXAMPLES as MERGE_EXAMPLES
+    from .merge import merge
+
+    app.command("merge", epilog=examples_epilog(MERGE_EXAMPLES), no_args_is_help=True)(merge)
     for name, command in (("inspect", inspect), ("init", init)):
         app.command(name, epilog=examples_epilog(EXAMPLES[name]), no_args_is_help=True)(command)
 

@@ -15,6 +15,7 @@ ROWS = "Rows and groups"
 OUTPUT = "Output and gates"
 COLUMNS = "Columns"
 OPTIONS = "KPI options"
+SCALE = "Scale-out"
 
 
 class GateOn(StrEnum):
@@ -22,6 +23,13 @@ class GateOn(StrEnum):
 
     VALUE = "value"
     INTERVAL = "interval"
+
+
+class Engine(StrEnum):
+    """Where the fragments of a run are read."""
+
+    LOCAL = "local"
+    DASK = "dask"
 
 
 class Adjust(StrEnum):
@@ -442,6 +450,74 @@ def _all_common() -> list[inspect.Parameter]:
                 ),
             ],
             False,
+        ),
+        _param(
+            "jobs",
+            Annotated[
+                int | None,
+                opt(
+                    "--jobs",
+                    "-j",
+                    metavar="N",
+                    min=1,
+                    help="Read files (and Parquet row groups) on N worker processes; with "
+                    "--engine dask, the local cluster's workers.",
+                    rich_help_panel=SCALE,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "engine",
+            Annotated[
+                Engine,
+                opt(
+                    envvar="CX_ENGINE",
+                    help="local, or dask (pip install 'cxcli[dask]'): fragments on Dask "
+                    "workers, merged in a tree there.",
+                    rich_help_panel=SCALE,
+                ),
+            ],
+            Engine.LOCAL,
+        ),
+        _param(
+            "scheduler",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="ADDRESS",
+                    envvar="CX_DASK_SCHEDULER",
+                    help="A running Dask scheduler, e.g. tcp://host:8786 (default: a local "
+                    "cluster for this run).",
+                    rich_help_panel=SCALE,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "s3_endpoint",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="URL",
+                    help="An S3-compatible store for s3:// inputs (default: AWS_ENDPOINT_URL).",
+                    rich_help_panel=SCALE,
+                ),
+            ],
+            None,
+        ),
+        _param(
+            "emit_state",
+            Annotated[
+                str | None,
+                opt(
+                    metavar="FILE",
+                    help="Also write the run's partial state to FILE, for cx merge to combine "
+                    "with other jobs' states.",
+                    rich_help_panel=SCALE,
+                ),
+            ],
+            None,
         ),
         _param(
             "quiet",

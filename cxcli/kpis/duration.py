@@ -46,9 +46,9 @@ SKETCH_POINTS = 1000
 
 
 def _new_sketch() -> Any:
-    from datasketches import kll_doubles_sketch
+    from ..sketches import kll
 
-    return kll_doubles_sketch(KLL_K)
+    return kll(KLL_K)
 
 
 @dataclass

@@ -121,9 +121,9 @@ class Mau(WindowedKpi[Activity]):
             if self.approx:
                 sketch = state.days.get(key)
                 if sketch is None:
-                    from datasketches import hll_sketch
+                    from ..sketches import hll
 
-                    sketch = state.days[key] = hll_sketch(HLL_LG_K)
+                    sketch = state.days[key] = hll(HLL_LG_K)
                 for user in chunk.to_pylist():
                     sketch.update(user)
             else:

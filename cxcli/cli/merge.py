@@ -1,0 +1,73 @@
+"""`cx merge STATE...`: the result of partial states written by separate runs with
+--emit-state, as if one run had read all their inputs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from ..render import Format
+from .kpis import ExitCode, _choose_format, _error, _stdout_color, guarded
+
+EXAMPLES = (
+    "cx nps eu.csv --emit-state eu.state && cx nps us.csv --emit-state us.state",
+    "cx merge eu.state us.state --format json",
+    "cx merge states/*.state -o nps.html",
+)
+
+
+def merge(
+    states: Annotated[
+        list[str], typer.Argument(metavar="STATE...", help="State files from --emit-state.")
+    ],
+    fmt: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            envvar="CX_FORMAT",
+            help="Output format (default: table on a terminal, json otherwise, or from "
+            "--output's suffix).",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", metavar="PATH", help="Write the report to PATH."),
+    ] = None,
+    emit_state: Annotated[
+        str | None,
+        typer.Option(metavar="FILE", help="Also write the merged state to FILE."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+) -> None:
+    """Combine partial states (--emit-state) of one KPI into its result.
+
+    States of different KPIs, definitions, options, columns, grouping, windows, time zones,
+    filters or cx versions are refused, and so are states whose inputs overlap: a file read
+    by two jobs would count twice.
+    """
+
+    def work() -> int:
+        from ..output import write_atomic
+        from ..render import render
+        from ..states import merge_states, write_state
+
+        report = merge_states(states)
+        chosen = _choose_format(fmt, output)
+        if emit_state:
+            write_state(report, emit_state)
+        if output:
+            write_atomic(output, lambda fh: render(report, chosen, fh))
+            if not quiet:
+                _error(f"cx merge: wrote {output}")
+        else:
+            color = chosen is Format.TABLE and _stdout_color()
+            render(report, chosen, sys.stdout, color=color)
+            sys.stdout.flush()
+        return ExitCode.OK
+
+    guarded("cx merge", debug, work)
