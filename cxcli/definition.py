@@ -204,6 +204,28 @@ class Kpi(ABC, Generic[S]):
     def finalize(self, state: S, confidence: float = 0.95) -> Estimate:
         """The headline value, n, interval and details of a state."""
 
+    # --- shards (the Dask engine): states cut by a hash of an id, merged apart, joined ---
+    @property
+    def shardable(self) -> bool:
+        """Whether `shard` cuts a state by id, so that shards share no id and `join` is a
+        concatenation (exact distinct counts); otherwise the whole state is one shard."""
+        return False
+
+    def shard(self, state: S, shards: int) -> list[S]:
+        """The state as `shards` states that merge back into it."""
+        return [state, *(self.init() for _ in range(shards - 1))]
+
+    def prepare(self, state: S) -> S:
+        """A merged shard made ready to join (on its worker): views computed there."""
+        return state
+
+    def join(self, shards: Sequence[S]) -> S:
+        """The shards of one state (from `shard`, each merged and prepared) as one state."""
+        out = shards[0]
+        for part in shards[1:]:
+            out = self.merge(out, part)
+        return out
+
     def compare(self, before: S, after: S, confidence: float) -> Test | None:
         """The test of the change from `before` to `after` (two-sided p-value, minimum
         detectable effect at `confidence`), or None where no test is defined."""

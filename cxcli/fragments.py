@@ -181,6 +181,40 @@ class Accumulator:
             self.group_quality[key] = quality if mine is None else mine.merge(quality)
         self.filtered_out += other.filtered_out
 
+    def shards(self, n: int) -> list[Accumulator]:
+        """This accumulator cut into `n` by the KPI's shards (Kpi.shard); the row accounting
+        goes with the first."""
+        kpi = self.kpi
+        out = [Accumulator(kpi, self.query, self.plan) for _ in range(n)]
+        for part, state in zip(out, kpi.shard(self.state, n), strict=True):
+            part.state = state
+        for key, state in self.groups.items():
+            for part, piece in zip(out, kpi.shard(state, n), strict=True):
+                part.groups[key] = piece
+        out[0].quality, out[0].group_quality = self.quality, self.group_quality
+        out[0].filtered_out = self.filtered_out
+        for part in out[1:]:
+            part.group_quality = {key: Quality(limit=GROUP_EXAMPLES) for key in self.groups}
+        return out
+
+    def prepare(self) -> Accumulator:
+        """A merged shard made ready to be joined (Kpi.prepare, on its worker)."""
+        self.state = self.kpi.prepare(self.state)
+        self.groups = {key: self.kpi.prepare(state) for key, state in self.groups.items()}
+        return self
+
+    def join(self, shards: list[Accumulator]) -> Accumulator:
+        """Shards of one accumulator (this the first) as one: their states joined end to end."""
+        kpi = self.kpi
+        out = Accumulator(kpi, self.query, self.plan)
+        out.state = kpi.join([s.state for s in shards])
+        keys = dict.fromkeys(k for s in shards for k in s.groups)
+        for key in keys:
+            out.groups[key] = kpi.join([s.groups[key] for s in shards if key in s.groups])
+        out.quality, out.group_quality = self.quality, self.group_quality
+        out.filtered_out = self.filtered_out
+        return out
+
     def feed(
         self, batch: pa.RecordBatch, item: Input, first_row: int, shared: dict | None = None
     ) -> None:

@@ -19,7 +19,7 @@ constant memory) and reports its bounds (± 2 standard errors, about 95%) as the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,7 @@ class Activity:
     """Users seen per day of the window: exact sets, or HLL sketches with --approx."""
 
     days: dict[int, Any] = field(default_factory=dict)
+    views: dict[int, dict[str, Any]] | None = None  # by window: a prepared shard's (Dask)
 
 
 @register
@@ -137,6 +138,46 @@ class Mau(WindowedKpi[Activity]):
             days[key] = other if mine is None else self._union([mine, other])
         return Activity(days)
 
+    @property
+    def shardable(self) -> bool:
+        return not self.approx  # sketches merge in constant size: nothing to shard
+
+    def shard(self, state: Activity, shards: int) -> list[Activity]:
+        if self.approx:
+            return super().shard(state, shards)
+        out = [Activity() for _ in range(shards)]
+        for day, users in state.days.items():
+            for part, piece in zip(out, users.split(shards), strict=True):
+                if piece.size:
+                    part.days[day] = piece
+        return out
+
+    def prepare(self, state: Activity) -> Activity:
+        if self.approx:
+            return state
+        return Activity(state.days, {i: self.view(state, i) for i in range(len(self.windows))})
+
+    def join(self, shards: Sequence[Activity]) -> Activity:
+        """Shards share no user: their days are concatenated and their views added."""
+        if self.approx:
+            return super().join(shards)
+        days: dict[int, list[DistinctSet]] = {}
+        for part in shards:
+            for day, users in part.days.items():
+                days.setdefault(day, []).append(users)
+        views = None
+        if all(part.views is not None for part in shards):
+            views = {}
+            for index in range(len(self.windows)):
+                parts = [part.views[index] for part in shards]  # type: ignore[index]
+                views[index] = {
+                    "mau": sum(v["mau"] for v in parts),
+                    "bounds": None,
+                    "dau_sum": sum(v["dau_sum"] for v in parts),
+                    "days": parts[0]["days"],
+                }
+        return Activity({d: DistinctSet.joined(p) for d, p in sorted(days.items())}, views)
+
     def _union(self, parts: list[Any]) -> Any:
         if not self.approx:
             return parts[0].union(*parts[1:]) if parts else DistinctSet()
@@ -148,6 +189,8 @@ class Mau(WindowedKpi[Activity]):
         return union.get_result()
 
     def view(self, state: Activity, index: int) -> dict[str, Any]:
+        if state.views is not None:
+            return state.views[index]
         window, start = self.windows[index], self.windows[0].start
         first = (window.start - start) // US_PER_DAY
         last = -(-(window.end - start) // US_PER_DAY)  # the day the window ends in, if partial
