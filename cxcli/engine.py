@@ -168,8 +168,14 @@ def _run_many(
             window = job.query.window or window_of(kpis[i], job, plans[i], sources, latest)
             parts = split(window, job.query.period) if job.query.period else []
             kpis[i] = kpis[i].with_windows((window, *parts))
-    fragments = _fragments(jobs, kpis, plans, sources, settings, schedule.split)
-    scanned = schedule.run(fragments, readers, progress)
+    pruned: dict[int, tuple[int, int]] = {}  # files and rows left unread by pruning, by job
+    fragments = _fragments(jobs, kpis, plans, sources, settings, schedule.split, pruned)
+    if not fragments:  # every file pruned: nothing to read (an empty result)
+        from .fragments import Scanned
+
+        scanned = Scanned({})
+    else:
+        scanned = schedule.run(fragments, readers, progress)
     for index, rows, skipped, skipped_rows in scanned.reads:
         item = fragments[index].item
         item.rows += rows
@@ -185,7 +191,15 @@ def _run_many(
         found = scanned.accumulators.get(i)
         if found is not None:
             acc.absorb(found)
-        reports.append(finish(kpis[i], job, plans[i], acc, inputs))
+        files, rows = pruned.get(i, (0, 0))
+        acc.filtered_out += rows
+        report = finish(kpis[i], job, plans[i], acc, inputs)
+        if files:
+            report.notes.append(
+                f"{files:,} of {len(inputs):,} files not read: their partition values are "
+                f"outside the filters ({rows:,} rows, counted as filtered out)"
+            )
+        reports.append(report)
     return reports, sources
 
 
@@ -196,6 +210,7 @@ def _fragments(
     sources: Mapping[str, list[Input]],
     settings: Mapping[str, ReadSettings],
     split_parquet: int,
+    pruned: dict[int, tuple[int, int]],
 ) -> list[Fragment]:
     """A fragment per file of each source (in order), read for every KPI that uses the
     source; a Parquet file is cut into row-group ranges when the schedule asks for at least
@@ -214,13 +229,42 @@ def _fragments(
         if not readings:
             continue
         for item in items:
+            kept = _unpruned(item, readings, settings[name], pruned)
+            if not kept:
+                continue
             parts = [None]
             if split_parquet > files and item.format == "parquet":
                 parts = row_group_parts(item, settings[name], -(-split_parquet // files))
             for part in parts:
                 groups, first = (None, 0) if part is None else part
-                fragments.append(Fragment(item, settings[name], readings, groups, first))
+                fragments.append(Fragment(item, settings[name], kept, groups, first))
     return fragments
+
+
+def _unpruned(
+    item: Input,
+    readings: tuple[Reading, ...],
+    settings: ReadSettings,
+    pruned: dict[int, tuple[int, int]],
+) -> tuple[Reading, ...]:
+    """The readings whose filters may keep rows of the file, by its partition values
+    (datasets.prunes). A file pruned for a KPI is not read for it; its rows, from the Parquet
+    footer, count as filtered out (`pruned`, by KPI). A text file has no row count to give
+    without reading it: it is read, and its rows filtered as any."""
+    if not item.partitions or item.format != "parquet":
+        return readings
+    from .datasets import prunes
+
+    kept = tuple(r for r in readings if not prunes(item, r.query, r.plan))
+    if len(kept) < len(readings):
+        rows = sum(open_reader(item, settings).row_groups())  # type: ignore[attr-defined]
+        for reading in readings:
+            if reading not in kept:
+                files, before = pruned.get(reading.job, (0, 0))
+                pruned[reading.job] = (files + 1, before + rows)
+        if not kept:
+            item.rows = rows  # the file's rows, none of them read
+    return kept
 
 
 @contextlib.contextmanager

@@ -385,20 +385,47 @@ def latest_dates(
                 if role in plan.roles:
                     wanted.setdefault(source, {}).setdefault(plan.roles[role], (plan.times, role))
     latest: dict[tuple[str, str], int] = {}
+
+    def seen(source: str, column: str, parsed: Any) -> None:
+        if parsed.valid.any():
+            top = int(parsed.values[parsed.valid].max())
+            old = latest.get((source, column))
+            latest[(source, column)] = top if old is None else max(old, top)
+
     for source, columns in wanted.items():
         for item in sources[source]:
             reader = readers.pop(id(item), None) or open_reader(item, settings[source])
+            tops = _statistics_max(reader, columns)
+            if tops is not None:  # a typed Parquet column's statistics: no data read
+                for column, parsed in tops.items():
+                    seen(source, column, parsed)
+                continue
             item.passes += 1
             for batch in reader.batches(list(columns)):
                 for column, (times, role) in columns.items():
-                    parsed = parse_times(batch.column(column), times, role)
-                    if parsed.valid.any():
-                        top = int(parsed.values[parsed.valid].max())
-                        old = latest.get((source, column))
-                        latest[(source, column)] = top if old is None else max(old, top)
+                    seen(source, column, parse_times(batch.column(column), times, role))
             item.rows = item.skipped = 0  # counted again by the main pass
             item.skipped_rows.clear()
     return latest
+
+
+def _statistics_max(reader: Reader, columns: Mapping[str, tuple[TimeSettings, str]]) -> Any:
+    """Each column's latest time from a Parquet file's statistics, read as the run reads it;
+    None when a column is not a typed time column with statistics in every row group, or its
+    maximum does not read as a valid time (a full pass then finds the latest valid one)."""
+    column_max = getattr(reader, "column_max", None)
+    if column_max is None:
+        return None
+    out = {}
+    for column, (times, role) in columns.items():
+        top = column_max(column)
+        if top is None:
+            return None
+        parsed = parse_times(pa.array([top]), times, role)
+        if not parsed.valid.all():
+            return None
+        out[column] = parsed
+    return out
 
 
 def window_of(

@@ -53,6 +53,30 @@ class ParquetReader(Reader):
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
 
+    def column_max(self, name: str) -> pa.Scalar | None:
+        """The largest value of a date or timestamp column from the row groups' statistics;
+        None for another type, or when a row group has none."""
+        kind = self._file.schema_arrow.field(name).type
+        if not (pa.types.is_timestamp(kind) or pa.types.is_date(kind)):
+            return None
+        metadata = self._file.metadata
+        index = next(
+            (i for i in range(metadata.num_columns) if metadata.schema.column(i).path == name),
+            None,
+        )
+        if index is None:
+            return None
+        top = None
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group)
+            if chunk.num_rows == 0:
+                continue
+            stats = chunk.column(index).statistics
+            if stats is None or not stats.has_min_max:
+                return None
+            top = stats.max if top is None else max(top, stats.max)
+        return None if top is None else pa.scalar(top, kind)
+
     def row_groups(self) -> list[int]:
         """The rows of each row group."""
         metadata = self._file.metadata

@@ -54,6 +54,12 @@ class PartitionedReader(Reader):
         for batch in self.inner.group_batches(self._split(names), first, last):  # type: ignore[attr-defined]
             yield self._with_values(batch, names)
 
+    def column_max(self, name: str) -> pa.Scalar | None:
+        if name in self.values:
+            return None
+        column_max = getattr(self.inner, "column_max", None)
+        return None if column_max is None else column_max(name)
+
     def row_groups(self) -> list[int]:
         return self.inner.row_groups()  # type: ignore[attr-defined]
 
