@@ -176,11 +176,12 @@ def _run_many(
         scanned = Scanned({})
     else:
         scanned = schedule.run(fragments, readers, progress)
-    for index, rows, skipped, skipped_rows in scanned.reads:
+    for index, rows, skipped, skipped_rows, notes in scanned.reads:
         item = fragments[index].item
         item.rows += rows
         item.skipped += skipped
         item.skipped_rows.extend(skipped_rows)
+        item.notes.extend(n for n in notes if n not in item.notes)  # row groups say it once
     for item in {id(f.item): f.item for f in fragments}.values():
         item.passes += 1
     reports = []

@@ -27,6 +27,7 @@ def results(acc: Accumulator) -> tuple[Result, GroupResults, GroupTests]:
     are finalized when read, so a million segments never sit in memory as results; the periods'
     change tests are computed first, so that all the run's tests are adjusted together."""
     kpi, confidence = acc.kpi, acc.query.confidence
+    _unify_keys(acc)
     overall = Result(kpi.finalize(kpi.view(acc.state, 0), confidence), acc.quality)
     # entries: (segment key, period label, state, quality, window index or None)
     entries: list[tuple[tuple, str | None, Any, Quality, int | None]] = []
@@ -48,6 +49,35 @@ def results(acc: Accumulator) -> tuple[Result, GroupResults, GroupTests]:
             entries.append((segment, label, acc.groups[key], acc.group_quality[key], None))
     tests = _tests(acc, entries)
     return overall, GroupResults(entries, partial(_result, acc, tests)), tests
+
+
+def _unify_keys(acc: Accumulator) -> None:
+    """--by values that are numbers in some files and text in others (schema drift across a
+    dataset: `1` and `"1"`) as text throughout, so that they are one group, not two; groups
+    whose keys become the same are merged."""
+    width = len(acc.plan.by)
+    mixed = []
+    for position in range(width):
+        kinds = {type(key[position]) for key in acc.groups if key[position] is not None}
+        if str in kinds and kinds & {int, float}:
+            mixed.append(position)
+    if not mixed:
+        return
+    groups: dict[tuple, Any] = {}
+    qualities: dict[tuple, Quality] = {}
+    for key, state in acc.groups.items():
+        new = tuple(_as_text(part) if i in mixed else part for i, part in enumerate(key))
+        old = groups.get(new)
+        groups[new] = state if old is None else acc.kpi.merge(old, state)
+        quality = acc.group_quality[key]
+        qualities[new] = quality if new not in qualities else qualities[new].merge(quality)
+    acc.groups, acc.group_quality = groups, qualities
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def _before(entries: list, index: int) -> tuple | None:

@@ -67,12 +67,12 @@ class Fragment:
 @dataclass
 class Scanned:
     """What fragments give back: an accumulator per KPI of the run (by its index), and what
-    was read of each fragment (its index, rows, malformed lines skipped and their rows).
+    was read of each fragment (its index, rows, malformed lines skipped and their rows, notes).
     Two merge in the order they were read, so row numbers and examples come out as in one
     pass."""
 
     accumulators: dict[int, Accumulator]
-    reads: list[tuple[int, int, int, list[int]]] = field(default_factory=list)
+    reads: list[tuple[int, int, int, list[int], list[str]]] = field(default_factory=list)
 
     def merge(self, later: Scanned) -> Scanned:
         accs = dict(self.accumulators)
@@ -103,12 +103,16 @@ def scan(
         reader = open_reader(item, fragment.settings)
     else:
         reader.item = item
-    missing = [c for c in needed if c not in reader.columns]
-    if missing:
+    absent = [c for c in needed if c not in reader.columns]
+    if absent and len(absent) == len(needed):
         raise InputError(
-            f"{item.path}: column {missing[0]!r} is missing",
-            hint="every file of one input needs the same columns",
+            f"{item.path}: none of the columns {', '.join(map(repr, needed))} is in the file",
+            hint="every file of one input needs the columns the KPI reads",
         )
+    if absent:  # schema drift: a column added later in the files' history reads as missing
+        needed = [c for c in needed if c not in absent]
+        said = ", ".join(map(repr, absent))
+        item.notes.append(f"{item.path} has no column {said}: its rows read it as missing")
     check_duplicates(reader.renamed, needed, item.path)
     # Row numbers in --strict errors and skipped lines must be global: one stream then.
     exact_rows = any(acc.query.strict for acc in accs) or fragment.settings.skip_bad_lines
@@ -116,7 +120,7 @@ def scan(
     ranges = None
     if not exact_rows and fragment.row_groups is None and workers > 1:
         ranges = reader.ranges(min(workers, MAX_RANGES))
-    if ranges:
+    if ranges and not absent:
         _scan_ranges(accs, reader, item, needed, ranges, progress)
     else:
         first_row = fragment.first_row
@@ -125,6 +129,8 @@ def scan(
         else:
             batches = reader.batches(needed)
         for batch in _coalesce(batches):
+            if absent:
+                batch = _with_nulls(batch, absent)
             if first_row == fragment.first_row:
                 _check_types(batch, item)
             shared: dict = {}
@@ -139,7 +145,7 @@ def scan(
             done[reading.job].absorb(acc)
         else:
             done[reading.job] = acc
-    return Scanned(done, [(index, item.rows, item.skipped, item.skipped_rows)])
+    return Scanned(done, [(index, item.rows, item.skipped, item.skipped_rows, item.notes)])
 
 
 class Accumulator:
@@ -471,6 +477,14 @@ def _scan_ranges(
         for acc, part in zip(accs, parts[index], strict=True):
             acc.absorb(part, sum(rows[:index]))
     item.rows += sum(rows)
+
+
+def _with_nulls(batch: pa.RecordBatch, names: list[str]) -> pa.RecordBatch:
+    """The batch with a column of nulls (text) for each of `names`."""
+    columns = dict(zip(batch.schema.names, batch.columns, strict=True))
+    for name in names:
+        columns[name] = pa.nulls(batch.num_rows, pa.string())
+    return pa.RecordBatch.from_pydict(columns)
 
 
 def _coalesce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

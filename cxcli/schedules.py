@@ -65,7 +65,7 @@ class Pool:
             for fragment, part in zip(fragments, done, strict=True):
                 out = part if out is None else out.merge(part)
                 if progress is not None:
-                    progress(fragment.item, sum(r[1] for r in out.reads if r[0] >= 0))
+                    progress(fragment.item, sum(read[1] for read in part.reads))
         assert out is not None
         return out
 
