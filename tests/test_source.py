@@ -146,11 +146,23 @@ def test_duplicate_column_names(write_csv):
         nps(write_csv("d.csv", "nps_score,nps_score\n1,2\n"))
 
 
-def test_files_must_share_columns(write_csv):
+def test_a_file_with_none_of_the_columns_is_an_error(write_csv):
     a = write_csv("a.csv", BASIC)
     b = write_csv("b.csv", "score_x\n1\n")
-    with pytest.raises(InputError, match=r"b\.csv: column 'nps_score' is missing"):
+    with pytest.raises(InputError, match=r"b\.csv: none of the columns 'nps_score' is"):
         nps(a, b)
+
+
+def test_a_column_a_later_file_lacks_reads_as_missing(write_csv):
+    """Schema drift: a --by column the first file has and a later one lacks; the later file's
+    rows count, their segment as missing, and a note names the file and the column."""
+    a = write_csv("a.csv", "nps_score,region\n9,eu\n")
+    b = write_csv("b.csv", "nps_score\n10\n0\n")
+    report = nps(a, b, by=("region",))
+    assert report["n"] == 3 and report["quality"]["missing"] == 0
+    groups = {g["key"]["region"]: g["n"] for g in report["groups"]}
+    assert groups == {None: 2, "eu": 1}
+    assert any("b.csv has no column 'region'" in note for note in report["notes"])
 
 
 def test_non_utf8_header(write_csv):
