@@ -69,6 +69,11 @@ class _Encoder:
         return len(self.arrays) - 1
 
     def encode(self, value: Any) -> Any:
+        if isinstance(value, enum.Enum):  # before str: a StrEnum is one
+            cls = type(value)
+            if not cls.__module__.startswith("cxcli."):
+                raise TypeError(f"cannot write a {cls.__qualname__} into a state")
+            return {"$enum": f"{cls.__module__}:{cls.__qualname__}", "value": value.value}
         if value is None or isinstance(value, bool | str):
             return value
         if isinstance(value, int | float):
@@ -98,11 +103,6 @@ class _Encoder:
                 raise TypeError(f"cannot write a {cls.__qualname__} into a state")
             fields = {f.name: self.encode(getattr(value, f.name)) for f in dataclasses.fields(cls)}
             return {"$class": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
-        if isinstance(value, enum.Enum):
-            cls = type(value)
-            if not cls.__module__.startswith("cxcli."):
-                raise TypeError(f"cannot write a {cls.__qualname__} into a state")
-            return {"$enum": f"{cls.__module__}:{cls.__qualname__}", "value": value.value}
         raise TypeError(f"cannot write a {type(value).__qualname__} into a state")
 
 
@@ -180,7 +180,8 @@ def envelope(report: Report) -> dict[str, Any]:
     from .definition import option_fields
 
     kpi, query, params = report.kpi, report.query, report.params
-    columns = {role.name: params.get(role.name) for role in kpi.roles}
+    roles = {r: c for plan in report.plans.values() for r, c in plan.roles.items()}
+    columns = {role.name: roles.get(role.name) for role in kpi.roles}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -286,9 +287,9 @@ def read_state(path: str) -> State:
             hint="write the states again with the same cx version",
         )
     try:
-        arrays = [table.column(f"a{i}")[0].values for i in range(table.num_columns)]
-        if table.column_names == ["empty"]:
-            arrays = []
+        arrays = []
+        if table.column_names != ["empty"]:
+            arrays = [table.column(f"a{i}")[0].values for i in range(table.num_columns)]
         parts = _decode(shape, arrays)
         acc = Accumulator(parts["kpi"], parts["query"], parts["plan"])
     except (KeyError, ValueError, TypeError, IndexError, pa.ArrowException) as exc:
@@ -313,10 +314,14 @@ def merge_states(paths: Sequence[str]) -> Report:
         for key in MUST_MATCH:
             a, b = first.envelope.get(key), other.envelope.get(key)
             if a != b:
+                hint = "compute every state with the same cx version, KPI and options"
+                if key == "window":
+                    hint = "give every job the same --from and --to (a default window is each "
+                    hint += "input's own last month)"
                 raise UsageError(
                     f"{other.path}: its {key} is {_shown(b)}, but {first.path}'s is {_shown(a)}: "
                     "states merge only when they were computed the same way",
-                    hint="compute every state with the same cx version, KPI and options",
+                    hint=hint,
                 )
     seen: dict[str, tuple[str, str]] = {}
     for state in states:
