@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CX := $(VENV)/bin/cx
 
-.PHONY: install lock demo test lint golden sample bench fuzz scale calibration clean
+.PHONY: install lock demo test lint golden sample bench bench-scale fuzz scale calibration clean
 
 install: $(STAMP)
 
@@ -64,6 +64,13 @@ bench: $(STAMP)
 	$(UV) pip install --quiet --python $(VENV)/bin/python -e '.[bench]'
 	$(VENV)/bin/python -m compileall -q cxcli  # time what an install runs, not recompiles
 	$(VENV)/bin/python bench/bench.py $(BENCH_ARGS)
+
+# cx mau over a generated hive dataset of 50M events (bench_data/, git-ignored): the local
+# engine, --jobs 2 and --engine dask on a 2-worker LocalCluster, exact and --approx.
+# SCALE_OUT_ARGS="--events 2000000 --files 8 --runs 1" for a quicker run.
+bench-scale: $(STAMP)
+	$(VENV)/bin/python -m compileall -q cxcli
+	$(VENV)/bin/python bench/scale_out.py $(SCALE_OUT_ARGS)
 
 # Property tests with a large budget (2,000 examples each instead of 60).
 fuzz: $(STAMP)

@@ -9,6 +9,7 @@ import json
 import pickle
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -435,3 +436,31 @@ def test_merge_refuses_a_state_naming_a_class_outside_cx(parts, tmp_path, cx):
 def test_merge_of_a_missing_file(cx, tmp_path):
     run = cx("merge", str(tmp_path / "nope.state"))
     assert run.exit_code == 2 and "no such file" in run.stderr
+
+
+def test_cx_report_runs_on_the_schedule_asked(tmp_path, cx, cluster):
+    """`cx report --engine dask` and `[report] jobs = 2` give the report of the local run."""
+
+    def report(folder: str, *args: str) -> dict:
+        out = tmp_path / folder
+        common = ["-o", str(out), "--date", "2026-11-23", "-q", "--history", str(out / "h.parquet")]
+        run = cx("report", *args, *common)
+        assert run.exit_code in (0, 3), run.stderr
+        data = json.loads((out / "report.json").read_text())
+        data.pop("generated_at")
+        return data
+
+    local = report("local", "-c", str(SAMPLE / "cx.toml"))
+    assert (
+        report("dask", "-c", str(SAMPLE / "cx.toml"), "--engine", "dask", "--scheduler", cluster)
+        == local
+    )
+    copy = tmp_path / "sample"  # the config's paths are relative to its folder
+    copy.mkdir()
+    for path in SAMPLE.iterdir():
+        if path.suffix in (".csv", ".parquet", ".toml"):
+            shutil.copy(path, copy / path.name)
+    config = copy / "cx.toml"
+    config.write_text(config.read_text().replace("[report]", "[report]\njobs = 2", 1))
+    pooled = json.dumps(report("pool", "-c", str(config))).replace(str(copy), str(SAMPLE))
+    assert json.loads(pooled) == local

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from .kpis import _error, _progress, _stdout_color, guarded
-from .options import Adjust
+from .options import Adjust, Engine
 
 
 class ReportFormat(StrEnum):
@@ -76,6 +76,19 @@ def report(
             show_default=False,
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs", "-j", metavar="N", min=1, help="Worker processes (see cx nps --help)."
+        ),
+    ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(help="local or dask (default: the config's, else local).", show_default=False),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(metavar="ADDRESS", help="A running Dask scheduler.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
 ) -> None:
@@ -86,12 +99,16 @@ def report(
     """
 
     def work() -> int:
-        return _report(config, output_dir, name, history, date, formats, quiet, adjust)
+        scale = {"jobs": jobs, "engine": None if engine is None else str(engine)}
+        scale["scheduler"] = scheduler
+        return _report(config, output_dir, name, history, date, formats, quiet, adjust, scale)
 
     guarded("cx report", debug, work)
 
 
-def _report(config_path, output_dir, name, history_path, date, formats, quiet, adjust) -> int:
+def _report(
+    config_path, output_dir, name, history_path, date, formats, quiet, adjust, scale
+) -> int:
     from ..output import recover, remove_stale, write_files
     from ..reporting.config import load_config
     from ..reporting.history import History, locked
@@ -104,6 +121,7 @@ def _report(config_path, output_dir, name, history_path, date, formats, quiet, a
 
     run_date = _run_date(date)
     config = load_config(config_path)
+    config.scaled(**scale)
     for entry in config.entries:
         entry.job.notice = lambda message, e=entry: notice(f"{e.label}: {message}")
     for name in config.unused_inputs:

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,10 @@ REPORT_KEYS = {
     "confidence": float,
     "adjust": str,
     "currency": str,
+    "engine": str,  # where fragments are read: local or dask (schedules.py)
+    "jobs": int,
+    "scheduler": str,
+    "s3_endpoint": str,
 }
 INPUT_KEYS = {
     "path": (str, list),
@@ -124,6 +128,18 @@ class Config:
     history: Path | None = None
     unused_inputs: list[str] = field(default_factory=list)  # named in [inputs], read by no KPI
     adjust: str = DEFAULT_ADJUST  # how every change test of the report is adjusted together
+    scale: dict[str, Any] = field(default_factory=dict)  # [report] engine, jobs, scheduler …
+
+    def scaled(self, **given: Any) -> None:
+        """Every KPI read where [report] (or the command's options, `given`) says: engine,
+        jobs, scheduler, s3_endpoint."""
+        chosen = {**self.scale, **{k: v for k, v in given.items() if v is not None}}
+        endpoint = chosen.pop("s3_endpoint", None)
+        if endpoint:
+            self.sources = {n: replace(s, s3_endpoint=endpoint) for n, s in self.sources.items()}
+        if chosen:
+            for entry in self.entries:
+                entry.job.query = replace(entry.job.query, **chosen)
 
 
 def load_config(path: str | Path) -> Config:
@@ -260,7 +276,21 @@ class _Reader:
             history=self.resolve(report["history"]) if "history" in report else None,
             unused_inputs=unused,
             adjust=self.adjustment(report),
+            scale=self.check_scale(report)
+            or {
+                key: report[key]
+                for key in ("engine", "jobs", "scheduler", "s3_endpoint")
+                if key in report
+            },
         )
+
+    def check_scale(self, report: dict[str, Any]) -> None:
+        if report.get("engine", "local") not in ("local", "dask"):
+            raise self.error(
+                f"[report] engine = {report['engine']!r}: use local or dask", "report", "engine"
+            )
+        if report.get("jobs", 1) < 1:
+            raise self.error("[report] jobs must be at least 1", "report", "jobs")
 
     def adjustment(self, report: dict[str, Any]) -> str:
         method = report.get("adjust", DEFAULT_ADJUST)
