@@ -215,8 +215,9 @@ class Kpi(ABC, Generic[S]):
         """The state as `shards` states that merge back into it."""
         return [state, *(self.init() for _ in range(shards - 1))]
 
-    def prepare(self, state: S) -> S:
-        """A merged shard made ready to join (on its worker): views computed there."""
+    def prepare(self, state: S, keep: bool = True) -> S:
+        """A merged shard made ready to join (on its worker): views computed there. Unless
+        `keep` (the state is written with --emit-state), only what finalize reads need stay."""
         return state
 
     def join(self, shards: Sequence[S]) -> S:

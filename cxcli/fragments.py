@@ -204,9 +204,11 @@ class Accumulator:
         return out
 
     def prepare(self) -> Accumulator:
-        """A merged shard made ready to be joined (Kpi.prepare, on its worker)."""
-        self.state = self.kpi.prepare(self.state)
-        self.groups = {key: self.kpi.prepare(state) for key, state in self.groups.items()}
+        """A merged shard made ready to be joined (Kpi.prepare, on its worker); its states
+        stay mergeable only when the run writes them (--emit-state)."""
+        keep, prepare = self.query.emit_state is not None, self.kpi.prepare
+        self.state = prepare(self.state, keep)
+        self.groups = {key: prepare(state, keep) for key, state in self.groups.items()}
         return self
 
     def join(self, shards: list[Accumulator]) -> Accumulator:

@@ -57,6 +57,7 @@ class Query:
     jobs: int | None = None  # worker processes (--jobs; Dask: the LocalCluster's workers)
     scheduler: str | None = None  # a Dask scheduler's address (none: a LocalCluster)
     s3_endpoint: str | None = None  # an S3-compatible store's URL (default: AWS_ENDPOINT_URL)
+    emit_state: str | None = None  # --emit-state FILE: the merged states are kept mergeable
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_invalid <= 100:
@@ -115,6 +116,7 @@ def make_query(
         jobs=get("jobs"),
         scheduler=get("scheduler"),
         s3_endpoint=get("s3_endpoint"),
+        emit_state=get("emit_state"),
     )
 
 

@@ -85,6 +85,22 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 @pytest.fixture
+def sent_fragments(monkeypatch) -> list:
+    """The fragments the engine schedules in a run (what workers would be sent)."""
+    from cxcli import engine
+
+    sent: list = []
+    planned = engine._fragments
+
+    def keep(*args, **kwargs):
+        sent.extend(planned(*args, **kwargs))
+        return sent
+
+    monkeypatch.setattr(engine, "_fragments", keep)
+    return sent
+
+
+@pytest.fixture
 def write_csv(tmp_path: Path) -> Callable[..., Path]:
     def write(name: str, text: str | bytes) -> Path:
         path = tmp_path / name

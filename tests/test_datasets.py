@@ -277,7 +277,7 @@ def test_missing_objects_and_other_schemes(s3, cx):
     assert other.exit_code == 2 and "not ftp://" in other.stderr
 
 
-def test_no_secret_in_output_states_or_what_workers_are_sent(s3, tmp_path, cx):
+def test_no_secret_in_output_states_or_what_workers_are_sent(s3, tmp_path, cx, sent_fragments):
     from cxcli import engine
     from cxcli.kpis.nps import Nps
 
@@ -285,17 +285,7 @@ def test_no_secret_in_output_states_or_what_workers_are_sent(s3, tmp_path, cx):
     run = cx("nps", "s3://lake/text/", "-f", "json", "--emit-state", str(state))
     assert SECRET not in run.stdout + run.stderr
     assert SECRET.encode() not in state.read_bytes()
-    sent = {}
-    original = engine._fragments
-
-    def keep(*args, **kwargs):
-        sent["fragments"] = original(*args, **kwargs)
-        return sent["fragments"]
-
-    engine._fragments = keep
-    try:
-        engine.run(Nps(), ["s3://lake/text/"], engine.Query())
-    finally:
-        engine._fragments = original
-    assert SECRET.encode() not in pickle.dumps(sent["fragments"])
+    sent_fragments.clear()
+    engine.run(Nps(), ["s3://lake/text/"], engine.Query())
+    assert sent_fragments and SECRET.encode() not in pickle.dumps(sent_fragments)
     assert json.loads(run.stdout)["n"] == 4

@@ -179,25 +179,14 @@ def test_sketches_pickle_and_unpickle():
     assert again.get_quantile(0.9) == quantiles.get_quantile(0.9) and again.n == 100_000
 
 
-def test_a_fragment_and_its_accumulators_pickle(parts):
+def test_a_fragment_and_its_accumulators_pickle(parts, sent_fragments):
     """What a worker is sent and sends back holds no open file, filesystem or lambda."""
     from cxcli import engine
     from cxcli.fragments import scan
     from cxcli.kpis.aht import Aht
 
-    captured = {}
-    original = engine._fragments
-
-    def keep(*args, **kwargs):
-        captured["fragments"] = original(*args, **kwargs)
-        return captured["fragments"]
-
-    engine._fragments = keep
-    try:
-        engine.run(Aht(), [str(parts / "tickets_csv")], engine.Query(jobs=2))
-    finally:
-        engine._fragments = original
-    fragment = captured["fragments"][0]
+    engine.run(Aht(), [str(parts / "tickets_csv")], engine.Query(jobs=2))
+    fragment = sent_fragments[0]
     scanned = pickle.loads(pickle.dumps(scan(pickle.loads(pickle.dumps(fragment)))))
     assert scanned.reads[0][1] == pcsv.read_csv(fragment.item.path).num_rows
 
@@ -464,3 +453,18 @@ def test_cx_report_runs_on_the_schedule_asked(tmp_path, cx, cluster):
     config.write_text(config.read_text().replace("[report]", "[report]\njobs = 2", 1))
     pooled = json.dumps(report("pool", "-c", str(config))).replace(str(copy), str(SAMPLE))
     assert json.loads(pooled) == local
+
+
+def test_a_state_written_on_dask_stays_mergeable(parts, tmp_path, cluster, cx):
+    """On Dask, exact MAU shards keep only their views unless the run writes its state: then
+    the joined id sets come back whole, and the state merges with another job's."""
+    files = sorted((parts / "events_parquet").iterdir())
+    window = ["--from", "2025-01-01", "--to", "2025-07-01", "--period", "month", "-q"]
+    args = ["mau", "--user", "uid", "--time", "ts", *window]
+    dask_state, local_state = str(tmp_path / "dask.state"), str(tmp_path / "local.state")
+    on_dask = ["--engine", "dask", "--scheduler", cluster, "--emit-state", dask_state]
+    assert cx(*args, str(files[0]), str(files[1]), *on_dask).exit_code == 0
+    assert cx(*args, str(files[2]), "--emit-state", local_state).exit_code == 0
+    merged = cx("merge", dask_state, local_state, "-f", "json")
+    assert merged.exit_code == 0, merged.stderr
+    assert merged.json == cx(*args, *map(str, files), "-f", "json").json

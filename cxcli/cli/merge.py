@@ -10,6 +10,7 @@ import typer
 
 from ..render import Format
 from .kpis import ExitCode, _choose_format, _error, _stdout_color, guarded
+from .options import format_option
 
 EXAMPLES = (
     "cx nps eu.csv --emit-state eu.state && cx nps us.csv --emit-state us.state",
@@ -22,17 +23,7 @@ def merge(
     states: Annotated[
         list[str], typer.Argument(metavar="STATE...", help="State files from --emit-state.")
     ],
-    fmt: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            "-f",
-            envvar="CX_FORMAT",
-            help="Output format (default: table on a terminal, json otherwise, or from "
-            "--output's suffix).",
-            show_default=False,
-        ),
-    ] = None,
+    fmt: format_option() = None,  # type: ignore[valid-type]
     output: Annotated[
         str | None,
         typer.Option("--output", "-o", metavar="PATH", help="Write the report to PATH."),

@@ -40,6 +40,22 @@ class Adjust(StrEnum):
     NONE = "none"
 
 
+def format_option(panel: str | None = None) -> Any:
+    """--format/-f, as every command that prints a KPI's result takes it."""
+    return Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            envvar="CX_FORMAT",
+            help="Output format (default: table on a terminal, json otherwise, or from "
+            "--output's suffix).",
+            show_default=False,
+            rich_help_panel=panel,
+        ),
+    ]
+
+
 def _param(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
@@ -347,22 +363,7 @@ def _all_common() -> list[inspect.Parameter]:
             ],
             Adjust.BH,
         ),
-        _param(
-            "format",
-            Annotated[
-                Format | None,
-                opt(
-                    "--format",
-                    "-f",
-                    envvar="CX_FORMAT",
-                    help="Output format (default: table on a terminal, json otherwise, or from "
-                    "--output's suffix).",
-                    show_default=False,
-                    rich_help_panel=OUTPUT,
-                ),
-            ],
-            None,
-        ),
+        _param("format", format_option(OUTPUT), None),
         _param(
             "output",
             Annotated[

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..definition import Estimate, Role, WindowedKpi, option
 from ..distinct import DistinctSet
+from ..errors import UsageError
 from ..periods import US_PER_DAY
 from ..registry import register
 
@@ -132,6 +133,16 @@ class Mau(WindowedKpi[Activity]):
         return state
 
     def merge(self, a: Activity, b: Activity) -> Activity:
+        if not a.days and a.views is None:  # the empty state: b as it is (its views kept)
+            return b
+        if not b.days and b.views is None:
+            return a
+        if (a.views is not None and not a.days) or (b.views is not None and not b.days):
+            raise UsageError(
+                "exact MAU states prepared for finalising on Dask cannot merge again (--by "
+                "values of mixed types across files?)",
+                hint="use the local engine or --jobs, or --approx",
+            )
         days = dict(a.days)
         for key, other in b.days.items():
             mine = days.get(key)
@@ -152,10 +163,11 @@ class Mau(WindowedKpi[Activity]):
                     part.days[day] = piece
         return out
 
-    def prepare(self, state: Activity) -> Activity:
+    def prepare(self, state: Activity, keep: bool = True) -> Activity:
         if self.approx:
             return state
-        return Activity(state.days, {i: self.view(state, i) for i in range(len(self.windows))})
+        views = {i: self.view(state, i) for i in range(len(self.windows))}
+        return Activity(state.days if keep else {}, views)
 
     def join(self, shards: Sequence[Activity]) -> Activity:
         """Shards share no user: their days are concatenated and their views added."""
@@ -176,6 +188,8 @@ class Mau(WindowedKpi[Activity]):
                     "dau_sum": sum(v["dau_sum"] for v in parts),
                     "days": parts[0]["days"],
                 }
+        if views is not None and not days:  # drained shards: only what finalize reads
+            return Activity({}, views)
         return Activity({d: DistinctSet.joined(p) for d, p in sorted(days.items())}, views)
 
     def _union(self, parts: list[Any]) -> Any:
