@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CxError, InputError
 from .finalisation import finish
-from .fragments import Accumulator, Fragment, Reading
+from .fragments import Accumulator, Fragment, Reading, Scanned
 from .planning import (
     Job,
     Plan,
@@ -170,12 +170,8 @@ def _run_many(
             kpis[i] = kpis[i].with_windows((window, *parts))
     pruned: dict[int, tuple[int, int]] = {}  # files and rows left unread by pruning, by job
     fragments = _fragments(jobs, kpis, plans, sources, settings, schedule.split, pruned)
-    if not fragments:  # every file pruned: nothing to read (an empty result)
-        from .fragments import Scanned
-
-        scanned = Scanned({})
-    else:
-        scanned = schedule.run(fragments, readers, progress)
+    # every file pruned: nothing to read, an empty result
+    scanned = schedule.run(fragments, readers, progress) if fragments else Scanned({})
     for index, rows, skipped, skipped_rows, notes in scanned.reads:
         item = fragments[index].item
         item.rows += rows

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from .source import Input
 
 Progress = Callable[["Input", int], None] | None
-ENGINES = ("local", "dask")
 
 
 class Local:
