@@ -77,7 +77,7 @@ __all__ = [
     "report",
     "inspect",
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
-    *("mau", "redemption"),
+    *("mau", "redemption", "sentiment"),
 ]
 
 
@@ -365,6 +365,9 @@ cac = _kpi_function(
 mau = _kpi_function("mau", f'cx.mau("{S}/events.parquet").value\n    6500.0')
 redemption = _kpi_function(
     "redemption", f'round(cx.redemption("{S}/loyalty.csv").value, 1)\n    84.4'
+)
+sentiment = _kpi_function(
+    "sentiment", f'round(cx.sentiment("{S}/survey.csv", text="Comment").value, 1)\n    57.8'
 )
 del S
 

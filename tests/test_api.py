@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, SAMPLE
 
 import cxcli as cx
+from cxcli.registry import all_kpis
 from cxcli.source import BATCH_ROWS
 
 S = str(SAMPLE)
@@ -57,6 +58,8 @@ CASES = {
         "data": f"{S}/events.parquet", "approx": True, "min": 6000}),
     "redemption": (["redemption", f"{S}/loyalty.csv", "--max", "50"], {
         "data": f"{S}/loyalty.csv", "max": 50}),
+    "sentiment": (["sentiment", f"{S}/survey.csv", "--text", "Comment", "--by", "Channel"], {
+        "data": f"{S}/survey.csv", "text": "Comment", "by": "Channel"}),
 }  # fmt: skip
 
 
@@ -68,7 +71,8 @@ def cx_run(cx):  # conftest's runner of the command (`cx` here is the package)
 def test_every_kpi_has_a_case_and_a_function():
     from cxcli import api
 
-    assert list(CASES) == list(api.__all__[-13:])
+    assert list(CASES) == list(api.__all__[-len(CASES) :])
+    assert set(CASES) == set(all_kpis())
     assert all(callable(getattr(cx, name)) for name in CASES)
 
 

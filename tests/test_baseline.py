@@ -21,6 +21,7 @@ FILES = {
     "churn": ["customers.csv", *ROLE_ARGS["churn"]],
     "retention": ["customers.csv", *ROLE_ARGS["churn"]],
     "redemption": ["loyalty.csv", *ROLE_ARGS["redemption"]],
+    "sentiment": ["survey.csv", "--text", "Comment"],
 }
 
 

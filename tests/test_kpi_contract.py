@@ -76,6 +76,13 @@ SAMPLES |= {
         "time": _days(xs, 3),
     },
 }
+PHRASES = (
+    *("Great support, thanks!", "Terrible, never again.", "It was delivered on Tuesday.", "  "),
+    *("Muy mal servicio, nunca más", "ok", "I love it", "slow and rude", "非常好"),
+)
+SAMPLES["sentiment"] = lambda xs: {
+    "text": [None if x < 0 else PHRASES[x % len(PHRASES)] for x in xs]
+}
 SAMPLES["retention"] = SAMPLES["churn"]
 SAMPLES["arpu"] = SAMPLES["clv"]
 OPTIONS = {"clv": {"lifespan": 3.0}}

@@ -15,4 +15,5 @@ BUILTIN = (
     "cac",
     "mau",
     "redemption",
+    "sentiment",
 )

@@ -64,12 +64,20 @@ def sparkline(values: list[float | None]) -> str:
 def _distribution(data: dict[str, Any]) -> Table:
     details = data["details"]
     grid = Table.grid(padding=(0, 2))
-    if "pct_promoters" in details:
-        rows = [
+    categories = {
+        "pct_promoters": [
             ("Promoters (9-10)", "promoters", "green"),
             ("Passives (7-8)", "passives", "yellow"),
             ("Detractors (0-6)", "detractors", "red"),
-        ]
+        ],
+        "pct_positive": [  # cx sentiment: VADER's compound ≥ 0.05, between, ≤ −0.05
+            ("Positive", "positive", "green"),
+            ("Neutral", "neutral", "yellow"),
+            ("Negative", "negative", "red"),
+        ],
+    }
+    rows = next((rows for key, rows in categories.items() if key in details), None)
+    if rows is not None:
         for label, name, style in rows:
             share = details[f"pct_{name}"]
             grid.add_row(
@@ -98,7 +106,8 @@ FLATTENED = ("count", "share", "median_age", "median", "p90", "restricted_mean")
 def _details_text(report: Report, data: dict[str, Any]) -> str:
     """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
     shown = {"promoters", "passives", "detractors", "pct_promoters", "pct_passives"}
-    shown.add("pct_detractors")
+    shown |= {"pct_detractors", "positive", "neutral", "negative", "pct_positive"}
+    shown |= {"pct_neutral", "pct_negative"}
     details = dict(data["details"])
     quantiles = details.pop("quantiles", None) or {}
     details.update({k: v for k, v in quantiles.items() if k not in ("p50", "p90")})

@@ -20,6 +20,7 @@ MAX_LINES = 6  # segments drawn in one trend chart: the largest by responses
 MAX_SEGMENTS = 20  # segments drawn as dots or bars: the largest by responses
 PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2")
 NPS_PARTS = (("detractors", "#dc2626"), ("passives", "#9ca3af"), ("promoters", "#059669"))
+SENTIMENT_PARTS = (("negative", "#dc2626"), ("neutral", "#9ca3af"), ("positive", "#059669"))
 GREY = "#6b7280"
 WIDTH = 5.0  # inches at 100 dpi: 500 px, drawn at up to 1.3× on a wide page, ~0.7× on a phone
 
@@ -204,16 +205,21 @@ def segments_svg(
     return _render(title, draw, 0.9 + 0.28 * (len(rows) + len(refs)))
 
 
-def stacked_svg(title: str, rows: Sequence[tuple[str, Sequence[float]]]) -> str:
-    """NPS as shares: for each row (overall, then segments) detractors, passives, promoters as
-    one 100% bar, each share written on it when it is wide enough."""
+def stacked_svg(
+    title: str,
+    rows: Sequence[tuple[str, Sequence[float]]],
+    parts: Sequence[tuple[str, str]] = NPS_PARTS,
+) -> str:
+    """Shares of categories (NPS: detractors, passives, promoters; sentiment: negative,
+    neutral, positive): for each row (overall, then segments) one 100% bar, each share written
+    on it when it is wide enough."""
     title = plain(title, newlines=False)
     rows = [(plain(name, newlines=False), shares) for name, shares in rows]
 
     def draw(fig: Any) -> None:
         ax = _axes(fig, title)
         ys = list(range(len(rows)))[::-1]
-        for part, (name, color) in enumerate(NPS_PARTS):
+        for part, (name, color) in enumerate(parts):
             lefts = [sum(shares[:part]) for _, shares in rows]
             widths = [shares[part] for _, shares in rows]
             bars = ax.barh(ys, widths, left=lefts, color=color, height=0.6, label=name)

@@ -20,6 +20,7 @@ from .charts import (
     MAX_LINES,
     MAX_SEGMENTS,
     NPS_PARTS,
+    SENTIMENT_PARTS,
     Axis,
     Line,
     Point,
@@ -105,14 +106,16 @@ def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     details = estimate.details
     if estimate.n == 0:
         return []
-    if "pct_promoters" in details:
-        rows = [("overall", _nps_shares(details))]
+    parts = next((p for key, p in CATEGORIES.items() if key in details), None)
+    if parts is not None:
+        rows = [("overall", _shares(details, parts))]
         caption = f"Shares of answers, {scope_text(outcome)}"
         if chosen is not None:
             groups, scope = chosen
-            rows += [(_name(g, outcome), _nps_shares(g.estimate.details)) for g in groups]
+            rows += [(_name(g, outcome), _shares(g.estimate.details, parts)) for g in groups]
             caption += f"; segments: {scope}"
-        return [(stacked_svg(f"{label}: detractors, passives, promoters", rows), caption)]
+        title = f"{label}: {', '.join(name for name, _ in parts)}"
+        return [(stacked_svg(title, rows, parts), caption)]
     counts = details.get("distribution")
     if counts:
         title = f"{label}: answers by score"
@@ -132,8 +135,12 @@ def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     return []
 
 
-def _nps_shares(details: dict[str, Any]) -> list[float]:
-    return [details.get(f"pct_{name}") or 0.0 for name, _ in NPS_PARTS]
+# The KPIs whose answers fall in three ordered categories, by a detail only they give.
+CATEGORIES = {"pct_promoters": NPS_PARTS, "pct_positive": SENTIMENT_PARTS}
+
+
+def _shares(details: dict[str, Any], parts: Sequence[tuple[str, str]]) -> list[float]:
+    return [details.get(f"pct_{name}") or 0.0 for name, _ in parts]
 
 
 def _segments(outcome: Outcome, chosen: Segments) -> Picture | None:

@@ -1,0 +1,341 @@
+"""Customer sentiment of free text (comments, first messages), offline.
+
+Each response is scored by VADER (Hutto & Gilbert 2014; vaderSentiment 3.3.2, its lexicon
+inside the package): a compound score in [−1, 1], positive when ≥ 0.05, negative when
+≤ −0.05, neutral between (the thresholds VADER's authors give; the definition
+`sentiment.vader` names them). Net sentiment = % positive − % negative, on −100..100 like
+NPS, with the same adjusted-Wald interval and change test; also the shares with Wilson
+intervals, the mean compound with a t interval, and the distribution in tenths.
+
+Empty or whitespace-only text is missing, not neutral. Text that is not English is invalid,
+not scored: VADER's lexicon is English, and a German "war" (was) would score as the English
+word. A comment of three or more words reads as English when one of them is a common English
+word (a function word: "the", "and", "but", "was" …) or at least half are in VADER's lexicon;
+a comment mostly in a non-Latin script is not English; shorter Latin-script comments ("ok",
+"Gracias") cannot be told and are scored.
+
+>>> Sentiment().compute({"text": ["Great support, thanks!", "Terrible, never again.",
+...                                "It was delivered on Tuesday.", "   "]}).value
+0.0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from ..definition import Estimate, Kpi, Role
+from ..registry import register
+from ..stats import Test, mean_interval, nps_change_test, nps_interval, wilson
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+    from ..times import TimeSettings
+    from ..values import Parsed
+
+POSITIVE, NEGATIVE = 500, -500  # compound × 10⁴: VADER's ±0.05
+SCALE = 10_000  # VADER rounds the compound to 4 decimals: exact as integers
+BINS = 20  # the distribution in tenths of the compound, from −1
+# state: negative, neutral, positive counts, Σ compound·10⁴, Σ (compound·10⁴)², 20 bins
+NEG, NEU, POS, SUM, SQUARES, HIST = 0, 1, 2, 3, 4, 5
+WIDTH = HIST + BINS
+
+TEXT = Role(
+    "text",
+    "comment",
+    aliases=(
+        *("comments", "text", "feedback", "verbatim", "open_text", "message", "review"),
+        *("first_message", "description", "body", "response_text"),
+    ),
+    help="free-text answers or messages",
+)
+ENGLISH = frozenset(
+    (
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "him",
+        "his",
+        "how",
+        "i",
+        "i'm",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+    )
+)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> Any:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def is_english(text: str) -> bool:
+    """Whether VADER can score the text (see the module's docstring for the rule)."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(ord(c) > 0x24F for c in letters) * 2 > len(letters):
+        return False  # mostly outside the Latin script
+    words = _WORD.findall(text.lower())
+    if len(words) < 3:
+        return True
+    if any(w in ENGLISH for w in words):
+        return True
+    lexicon = _analyzer().lexicon
+    return sum(w in lexicon for w in words) * 2 >= len(words)
+
+
+def score_texts(texts: list[str]) -> list[int | None]:
+    """Each text's compound × 10⁴, or None for text that is not English."""
+    analyzer = _analyzer()
+    return [
+        round(analyzer.polarity_scores(t)["compound"] * SCALE) if is_english(t) else None
+        for t in texts
+    ]
+
+
+@register
+@dataclass(frozen=True)
+class Sentiment(Kpi["np.ndarray"]):
+    """Net sentiment of free text: % positive − % negative (VADER)."""
+
+    name = "sentiment"
+    title = "Customer Sentiment"
+    indicator = "leading"  # what customers write moves before the scores do
+    roles = (TEXT,)
+    invalid_rule = "text that is not English is not scored (VADER's lexicon is English)"
+    time_aliases = ("submitted_at", "created_at", "timestamp", "date", "time")
+    examples = (
+        "cx sentiment survey.csv --text Comment",
+        "cx sentiment tickets.parquet --text first_message --by channel --period month",
+    )
+
+    @property
+    def definition(self) -> str:
+        return "sentiment.vader"
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        return -100.0, 100.0
+
+    def index_score(self, value: float) -> float | None:
+        return (value + 100) / 2
+
+    @property
+    def index_method(self) -> str:
+        return "(net sentiment + 100) / 2"
+
+    def parse(
+        self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
+    ) -> dict[str, Parsed]:
+        """Each distinct text of the batch scored once."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from ..values import Parsed
+
+        text = columns["text"]
+        if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+            text = pc.cast(text, pa.string())
+        blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True)
+        missing = blank.to_numpy(zero_copy_only=False)
+        distinct = pc.unique(pc.filter(text, pc.invert(blank)))
+        scores = score_texts(distinct.to_pylist())
+        where = pc.index_in(text, distinct).to_numpy(zero_copy_only=False)
+        where = np.where(missing, 0, np.nan_to_num(where, nan=0)).astype(np.int64)
+        table = np.array([np.nan if s is None else s for s in scores] or [0.0])
+        values = table[where] if len(scores) else np.zeros(len(text))
+        invalid = ~missing & np.isnan(values)
+        values = np.where(missing | invalid, 0, values).astype(np.int64)
+        return {"text": Parsed(values, missing, invalid)}
+
+    def init(self) -> np.ndarray:
+        import numpy as np
+
+        return np.zeros(WIDTH, dtype=np.int64)
+
+    def update(self, state: np.ndarray, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        import numpy as np
+
+        return state + self.update_groups(values, np.zeros(len(values["text"]), np.int64), 1)[0]
+
+    def update_groups(
+        self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
+    ) -> list[np.ndarray]:
+        import numpy as np
+
+        compound = values["text"]
+        kind = np.where(compound >= POSITIVE, POS, np.where(compound <= NEGATIVE, NEG, NEU))
+        tenth = np.minimum((compound + SCALE) * BINS // (2 * SCALE), BINS - 1) + HIST
+        out = np.zeros((n_groups, WIDTH), dtype=np.int64)
+        np.add.at(out, (group_ids, kind), 1)
+        np.add.at(out, (group_ids, tenth), 1)
+        out[:, SUM] = np.bincount(group_ids, compound, minlength=n_groups).round()
+        squares = compound.astype(np.float64) ** 2
+        out[:, SQUARES] = np.bincount(group_ids, squares, minlength=n_groups).round()
+        return list(out)
+
+    def merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    def finalize(self, state: np.ndarray, confidence: float = 0.95) -> Estimate:
+        import math
+
+        negative, neutral, positive = (int(state[i]) for i in (NEG, NEU, POS))
+        n = negative + neutral + positive
+
+        def share(count: int) -> dict[str, Any]:
+            ci = wilson(count, n, confidence)
+            return {"count": count, "pct": 100 * count / n if n else None, "ci": ci}
+
+        mean = sd = None
+        if n:
+            mean = int(state[SUM]) / n / SCALE
+            variance = (int(state[SQUARES]) / SCALE**2 - n * mean**2) / (n - 1) if n > 1 else 0
+            sd = math.sqrt(max(variance, 0.0))
+        details: dict[str, Any] = {
+            "positive": positive,
+            "neutral": neutral,
+            "negative": negative,
+            "pct_positive": share(positive)["pct"],
+            "pct_neutral": share(neutral)["pct"],
+            "pct_negative": share(negative)["pct"],
+            "ci_positive": share(positive)["ci"],
+            "ci_negative": share(negative)["ci"],
+            "mean_compound": mean,
+            "mean_compound_ci": None if mean is None else mean_interval(mean, sd, n, confidence),
+            "distribution": {
+                f"{(i - BINS // 2) / 10:.1f}": int(c) for i, c in enumerate(state[HIST:])
+            },
+            "thresholds": {"positive": POSITIVE / SCALE, "negative": NEGATIVE / SCALE},
+        }
+        if n == 0:
+            return Estimate(None, 0, None, details, ("no text to score",))
+        value = 100 * (positive - negative) / n
+        return Estimate(value, n, nps_interval(positive, negative, n, confidence), details)
+
+    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
+        n = tuple(int(s[NEG] + s[NEU] + s[POS]) for s in (before, after))
+        positive = (int(before[POS]), int(after[POS]))
+        negative = (int(before[NEG]), int(after[NEG]))
+        return nps_change_test(positive, negative, n, confidence)  # type: ignore[arg-type]
+
+    def from_result(self, result: Mapping[str, Any]) -> np.ndarray | None:
+        import numpy as np
+
+        details = result.get("details") or {}
+        if not all(isinstance(details.get(k), int) for k in ("positive", "neutral", "negative")):
+            return None
+        state = np.zeros(WIDTH, dtype=np.int64)
+        state[[NEG, NEU, POS]] = [details["negative"], details["neutral"], details["positive"]]
+        return state

@@ -1,0 +1,154 @@
+"""cx sentiment: VADER compound scores counted into positive / neutral / negative, against
+hand-computed cases; empty and non-English text; merges; the command on the samples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from conftest import SAMPLE
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxcli.kpis.sentiment import NEG, NEU, POS, Sentiment, is_english, score_texts
+from cxcli.stats import nps_interval, wilson
+
+POSITIVE = ["Great support, thanks!", "I love this product", "The agent was very helpful"]
+NEGATIVE = ["Terrible service, never again.", "I hate waiting on hold", "awful and rude agent"]
+NEUTRAL = ["It was delivered on Tuesday.", "My order arrived on Tuesday."]
+
+
+def test_known_polarity_sentences():
+    scores = score_texts(POSITIVE + NEGATIVE + NEUTRAL)
+    assert all(s >= 500 for s in scores[:3])
+    assert all(s <= -500 for s in scores[3:6])
+    assert all(-500 < s < 500 for s in scores[6:])
+
+
+def test_counts_value_and_intervals_by_hand():
+    texts = POSITIVE + NEGATIVE[:1] + NEUTRAL  # 3 positive, 1 negative, 2 neutral
+    est = Sentiment().compute({"text": texts})
+    d = est.details
+    assert (d["positive"], d["neutral"], d["negative"]) == (3, 2, 1) and est.n == 6
+    assert est.value == pytest.approx(100 * (3 - 1) / 6)
+    assert est.ci == pytest.approx(nps_interval(3, 1, 6, 0.95))
+    assert d["ci_positive"] == pytest.approx(wilson(3, 6, 0.95))
+    compounds = [s / 10_000 for s in score_texts(texts)]
+    assert d["mean_compound"] == pytest.approx(np.mean(compounds))
+    assert sum(d["distribution"].values()) == 6
+
+
+def test_the_thresholds_are_inclusive():
+    """Compound exactly ±0.05 is positive / negative (VADER's own rule)."""
+    kpi = Sentiment()
+    state = kpi.update(kpi.init(), {"text": np.array([500, -500, 499, -499, 10_000, -10_000])})
+    assert (state[POS], state[NEG], state[NEU]) == (2, 2, 2)
+    dist = kpi.finalize(state).details["distribution"]
+    assert dist["-1.0"] == 1 and dist["0.9"] == 1  # -1 and +1 in the end bins
+
+
+def test_empty_text_is_missing_and_foreign_text_invalid():
+    kpi = Sentiment()
+    text = pa.array(["Great!", "", "   \n", None, "Muy mal servicio, nunca más", "非常好，谢谢"])
+    parsed = kpi.parse({"text": text})["text"]
+    assert parsed.missing.tolist() == [False, True, True, True, False, False]
+    assert parsed.invalid.tolist() == [False, False, False, False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("Das war wirklich schlecht", False),  # "war" is an English word in VADER's lexicon
+        ("Le service était vraiment nul", False),
+        ("Great support, thanks!", True),  # no function word, but its words are in the lexicon
+        ("Slow, but solved", True),
+        ("ok", True),  # too short to tell: scored
+        ("Спасибо за помощь", False),
+    ],
+)
+def test_english_detection(text, english):
+    assert is_english(text) is english
+
+
+def test_a_mostly_foreign_column_gives_no_number(tmp_path, cx):
+    path = tmp_path / "c.csv"
+    path.write_text("comment\n" + '"Muy mal servicio, nunca más"\n' * 3 + "Great support!\n")
+    run = cx("sentiment", str(path), "-f", "json", "-q")
+    assert run.exit_code == 2 and "3 of the 4 values read (75%) are invalid" in run.stderr
+    lenient = cx("sentiment", str(path), "-f", "json", "-q", "--max-invalid", "100").json
+    assert lenient["n"] == 1 and lenient["quality"]["invalid"] == 3
+    assert any("not English" in note for note in lenient["notes"])
+
+
+@given(st.lists(st.integers(-10_000, 10_000), max_size=60), st.integers(0, 60))
+def test_states_merge_in_any_order(values, cut):
+    kpi = Sentiment()
+    a = kpi.update(kpi.init(), {"text": np.array(values[:cut], dtype=np.int64)})
+    b = kpi.update(kpi.init(), {"text": np.array(values[cut:], dtype=np.int64)})
+    whole = kpi.update(kpi.init(), {"text": np.array(values, dtype=np.int64)})
+    assert (kpi.merge(a, b) == whole).all() and (kpi.merge(b, a) == whole).all()
+
+
+def test_groups_are_the_rows_of_each_group():
+    kpi = Sentiment()
+    values = np.array([900, -900, 0, 600, -100, 5000])
+    groups = np.array([0, 1, 0, 2, 1, 0])
+    states = kpi.update_groups({"text": values}, groups, 3)
+    for g in range(3):
+        alone = kpi.update(kpi.init(), {"text": values[groups == g]})
+        assert (states[g] == alone).all()
+
+
+def test_mean_compound_interval_is_student_t():
+    kpi = Sentiment()
+    values = np.array([9000, -2000, 4000, 0, 6000])
+    est = kpi.finalize(kpi.update(kpi.init(), {"text": values}))
+    x = values / 10_000
+    half = 2.7764451 * x.std(ddof=1) / math.sqrt(5)
+    assert est.details["mean_compound_ci"] == pytest.approx((x.mean() - half, x.mean() + half))
+
+
+def test_change_between_periods_is_the_nps_test():
+    """Net sentiment is a difference of two shares, as NPS is: the same calibrated test."""
+    from cxcli.stats import nps_change_test
+
+    kpi = Sentiment()
+    for k in (1, 4):  # few answers: the exact test; more: the pooled z test
+        before = kpi.update(kpi.init(), {"text": np.array([900] * 30 + [0] * 10 + [-900] * 10)})
+        after = kpi.update(kpi.init(), {"text": np.array([900] * 20 + [0] * 10 + [-900] * 20)})
+        before, after = before * k, after * k
+        test = kpi.compare(before, after, 0.95)
+        assert test == nps_change_test((30 * k, 20 * k), (10 * k, 20 * k), (50 * k, 50 * k), 0.95)
+    assert test.method == "pooled_z" and test.p_value < 0.05
+
+
+@pytest.mark.parametrize("name", ["survey.csv", "survey.parquet"])
+def test_the_command_counts_every_comment_of_the_samples(name, cx):
+    """Each distinct comment of the file scored on its own: the command's counts."""
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    path = SAMPLE / name
+    table = pq.read_table(path) if name.endswith("parquet") else pcsv.read_csv(path)
+    comments = [c for c in table.column("Comment").to_pylist() if c and c.strip()]
+    scores = score_texts(comments)
+    data = cx("sentiment", str(path), "--text", "Comment", "-q", "-f", "json").json
+    assert data["definition"] == "sentiment.vader"
+    assert data["details"]["positive"] == sum(s >= 500 for s in scores)
+    assert data["details"]["negative"] == sum(s <= -500 for s in scores)
+    assert data["n"] == len(comments) and data["quality"]["missing"] == table.num_rows - data["n"]
+    assert pc.count(table.column("Comment")).as_py() >= data["n"]
+
+
+def test_the_python_api():
+    import cxcli as cx
+
+    result = cx.sentiment(str(SAMPLE / "survey.csv"), text="Comment", by="Channel")
+    assert result.kpi == "sentiment" and len(result.groups) == 4
+    assert (
+        result.details["positive"] + result.details["neutral"] + result.details["negative"]
+        == result.n
+    )
