@@ -367,7 +367,7 @@ redemption = _kpi_function(
     "redemption", f'round(cx.redemption("{S}/loyalty.csv").value, 1)\n    84.4'
 )
 sentiment = _kpi_function(
-    "sentiment", f'round(cx.sentiment("{S}/survey.csv", text="Comment").value, 1)\n    57.8'
+    "sentiment", f'round(cx.sentiment("{S}/survey.csv", text="Comment").value, 1)\n    51.8'
 )
 del S
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 class DaskSchedule:
     remote = True  # fragments run elsewhere: stdin is saved to a file first
+    split_text = False  # byte ranges' rows are known only in order: files and row groups
 
     def __init__(self, address: str | None, workers: int | None) -> None:
         self.address, self.workers = address, workers

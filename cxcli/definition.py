@@ -56,9 +56,16 @@ class Role:
         return "--" + self.name.replace("_", "-")
 
 
-def option(default: Any, help: str, *, choices: Sequence[str] | None = None) -> Any:
-    """A KPI option: a dataclass field that becomes `--name` on the command line."""
-    return field(default=default, metadata={"help": help, "choices": choices})
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: Sequence[str] | None = None,
+    flags: Sequence[str] = (),
+) -> Any:
+    """A KPI option: a dataclass field that becomes `--name` (and any other `flags`) on the
+    command line."""
+    return field(default=default, metadata={"help": help, "choices": choices, "flags": flags})
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,16 @@ class Kpi(ABC, Generic[S]):
     @abstractmethod
     def finalize(self, state: S, confidence: float = 0.95) -> Estimate:
         """The headline value, n, interval and details of a state."""
+
+    # --- a split of the rows by the KPI itself (sentiment by the answer's NPS category) ---
+    @property
+    def category_key(self) -> str | None:
+        """The key name of groups the KPI makes from its own values (None: no such groups)."""
+        return None
+
+    def row_categories(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, tuple[str, ...]]:
+        """Each row's category code (-1 for none) and the categories' names, worst first."""
+        raise NotImplementedError
 
     # --- shards (the Dask engine): states cut by a hash of an id, merged apart, joined ---
     @property

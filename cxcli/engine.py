@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CxError, InputError
 from .finalisation import finish
-from .fragments import Accumulator, Fragment, Reading, Scanned
+from .fragments import MAX_RANGES, Accumulator, Fragment, Reading, Scanned
 from .planning import (
     Job,
     Plan,
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["Query", "run", "run_many"]
 
 BLOCK_SIZES = (CSV_BLOCK, 32 << 20, 512 << 20)  # CSV blocks tried when a field will not fit
+POOL_RANGE_BYTES = 4 << 20  # --jobs cuts a CSV file this large into byte ranges
 
 
 def run(
@@ -169,7 +170,9 @@ def _run_many(
             parts = split(window, job.query.period) if job.query.period else []
             kpis[i] = kpis[i].with_windows((window, *parts))
     pruned: dict[int, tuple[int, int]] = {}  # files and rows left unread by pruning, by job
-    fragments = _fragments(jobs, kpis, plans, sources, settings, schedule.split, pruned)
+    fragments = _fragments(
+        jobs, kpis, plans, sources, settings, schedule.split, pruned, schedule.split_text
+    )
     # every file pruned: nothing to read, an empty result
     scanned = schedule.run(fragments, readers, progress) if fragments else Scanned({})
     for index, rows, skipped, skipped_rows, notes in scanned.reads:
@@ -208,10 +211,13 @@ def _fragments(
     settings: Mapping[str, ReadSettings],
     split_parquet: int,
     pruned: dict[int, tuple[int, int]],
+    split_text: bool = False,
 ) -> list[Fragment]:
     """A fragment per file of each source (in order), read for every KPI that uses the
     source; a Parquet file is cut into row-group ranges when the schedule asks for at least
-    `split_parquet` fragments and there are fewer files."""
+    `split_parquet` fragments and there are fewer files, and with `split_text` a large CSV
+    file into byte ranges (not under --strict or --skip-bad-lines: their row numbers must be
+    counted in one stream)."""
     from .fragments import row_group_parts
 
     fragments = []
@@ -230,12 +236,29 @@ def _fragments(
             if not kept:
                 continue
             parts = [None]
+            wanted = -(-split_parquet // files)
             if split_parquet > files and item.format == "parquet":
-                parts = row_group_parts(item, settings[name], -(-split_parquet // files))
+                parts = row_group_parts(item, settings[name], wanted)
+            elif split_parquet > files and split_text and item.format == "csv":
+                exact = any(r.query.strict for r in kept) or settings[name].skip_bad_lines
+                ranges = None if exact else _byte_ranges(item, settings[name], wanted)
+                if ranges:
+                    fragments += [
+                        Fragment(item, settings[name], kept, byte_range=r) for r in ranges
+                    ]
+                    continue
             for part in parts:
                 groups, first = (None, 0) if part is None else part
                 fragments.append(Fragment(item, settings[name], kept, groups, first))
     return fragments
+
+
+def _byte_ranges(item: Input, settings: ReadSettings, parts: int) -> list | None:
+    """A CSV file's byte ranges for `parts` workers (formats.delimited: cut at line ends
+    outside quotes), or None when it is not one to cut (small, compressed, not UTF-8)."""
+    if item.is_stdin:
+        return None
+    return open_reader(item, settings).ranges(min(parts, MAX_RANGES), POOL_RANGE_BYTES)
 
 
 def _unpruned(

@@ -112,7 +112,8 @@ def _result(acc: Accumulator, tests: GroupTests, entries: list, index: int) -> R
     segment, label, state, quality, window = entries[index]
     kpi = acc.kpi
     state = state if window is None else kpi.view(state, window)
-    labels = dict(zip(acc.plan.by, segment, strict=True))
+    names = acc.plan.by if kpi.category_key is None else (*acc.plan.by, kpi.category_key)
+    labels = dict(zip(names, segment, strict=True))
     result = Result(kpi.finalize(state, acc.query.confidence), quality, labels)
     if acc.query.min_n:
         result.too_small = result.estimate.n < acc.query.min_n
@@ -173,7 +174,7 @@ def finish(
     params.update(kpi.params())
     params.update(
         {
-            "by": list(plan.by),
+            "by": [*plan.by, *([kpi.category_key] if kpi.category_key else [])],
             "period": str(query.period) if query.period else None,
             "time": plan.time,
             "where": query.where,

@@ -51,13 +51,16 @@ class Reading:
 
 @dataclass(frozen=True)
 class Fragment:
-    """A file, or the row groups [first, last) of a Parquet file, read once for `readings`."""
+    """A file, the row groups [first, last) of a Parquet file, or a byte range of a CSV file,
+    read once for `readings`. A byte range's row numbers count from its start: the merge adds
+    the rows of the ranges before it (Scanned.merge's `row_offset`)."""
 
     item: Input
     settings: ReadSettings
     readings: tuple[Reading, ...]
     row_groups: tuple[int, int] | None = None
     first_row: int = 0  # the file's rows before the fragment (row numbers in examples)
+    byte_range: tuple[int, int] | None = None  # [start, end) of a CSV file (reader.ranges)
 
     @property
     def columns(self) -> list[str]:
@@ -74,14 +77,16 @@ class Scanned:
     accumulators: dict[int, Accumulator]
     reads: list[tuple[int, int, int, list[int], list[str]]] = field(default_factory=list)
 
-    def merge(self, later: Scanned) -> Scanned:
+    def merge(self, later: Scanned, row_offset: int = 0) -> Scanned:
+        """`row_offset`: the rows of its file before `later` (a byte range's)."""
         accs = dict(self.accumulators)
         for job, acc in later.accumulators.items():
             mine = accs.get(job)
             if mine is None:
                 accs[job] = acc
+                _shift(acc, row_offset)
             else:
-                mine.absorb(acc)
+                mine.absorb(acc, row_offset)
         return Scanned(accs, self.reads + later.reads)
 
 
@@ -118,7 +123,8 @@ def scan(
     exact_rows = any(acc.query.strict for acc in accs) or fragment.settings.skip_bad_lines
     workers = threads or os.cpu_count() or 1
     ranges = None
-    if not exact_rows and fragment.row_groups is None and workers > 1:
+    whole = fragment.row_groups is None and fragment.byte_range is None
+    if not exact_rows and whole and workers > 1:
         ranges = reader.ranges(min(workers, MAX_RANGES))
     if ranges and not absent:
         _scan_ranges(accs, reader, item, needed, ranges, progress)
@@ -126,6 +132,8 @@ def scan(
         first_row = fragment.first_row
         if fragment.row_groups is not None:
             batches = reader.group_batches(needed, *fragment.row_groups)  # type: ignore[attr-defined]
+        elif fragment.byte_range is not None:
+            batches = _counted(reader.range_batches(needed, *fragment.byte_range), item, index)
         else:
             batches = reader.batches(needed)
         for batch in _coalesce(batches):
@@ -158,7 +166,7 @@ class Accumulator:
         self.groups: dict[tuple, Any] = {}
         self.group_quality: dict[tuple, Quality] = {}
         self.periods = query.period is not None and not kpi.windowed  # rows grouped by time
-        self.grouped = bool(plan.by) or self.periods
+        self.grouped = bool(plan.by) or self.periods or kpi.category_key is not None
         self.filtered_out = 0
         # Every column a row needs to be used, in the order examples name them.
         self.checked = [(role, col) for role, col in plan.roles.items()]
@@ -173,10 +181,7 @@ class Accumulator:
         """Merge what `other` read after this one: later in the run, or `row_offset` rows
         later in the same file (its examples' rows are shifted by that)."""
         merge = self.kpi.merge
-        if row_offset:
-            for quality in [other.quality, *other.group_quality.values()]:
-                for example in quality.examples:
-                    example["row"] += row_offset
+        _shift(other, row_offset)
         self.state = merge(self.state, other.state)
         self.quality = self.quality.merge(other.quality)
         for key, state in other.groups.items():
@@ -293,10 +298,14 @@ class Accumulator:
             )
         if self.grouped:
             status = np.where(invalid, 2, np.where(missing, 1, 0))
-            self._feed_groups(batch, item, rows, times, used, status, values, bad, invalid_roles)
+            self._feed_groups(
+                batch, item, rows, times, used, status, values, bad, invalid_roles, parsed
+            )
 
-    def _feed_groups(self, batch, item, rows, times, used, status, values, bad, invalid_roles):
-        group_ids, keys = self._group_ids(batch, times)
+    def _feed_groups(
+        self, batch, item, rows, times, used, status, values, bad, invalid_roles, parsed
+    ):
+        group_ids, keys = self._group_ids(batch, times, parsed)
         n_groups = len(keys)
         states = self.kpi.update_groups(values, group_ids[used], n_groups)
         counts = np.bincount(group_ids * 3 + status, minlength=n_groups * 3).reshape(n_groups, 3)
@@ -320,8 +329,11 @@ class Accumulator:
             ):
                 self.group_quality[keys[group_ids[row]]].add_examples([example])
 
-    def _group_ids(self, batch: pa.RecordBatch, times: Parsed | None) -> tuple[np.ndarray, list]:
-        """A dense group id per row, and the group keys (by values…, period code or None)."""
+    def _group_ids(
+        self, batch: pa.RecordBatch, times: Parsed | None, parsed: dict[str, Parsed]
+    ) -> tuple[np.ndarray, list]:
+        """A dense group id per row, and the group keys (by values…, the KPI's category of
+        the row, period code or None)."""
         n = batch.num_rows
         ids = np.zeros(n, dtype=np.int64)
         parts: list[tuple[np.ndarray, Callable[[np.ndarray], list]]] = []
@@ -330,6 +342,10 @@ class Accumulator:
             indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
             dictionary = encoded.dictionary
             parts.append((indices, lambda idx, d=dictionary: d.take(pa.array(idx)).to_pylist()))
+        if self.kpi.category_key is not None:  # e.g. sentiment by the answer's NPS category
+            codes, names = self.kpi.row_categories(parsed)
+            named = (*names, None)  # code -1: no category (no valid score)
+            parts.append((codes, lambda c, named=named: [named[int(x)] for x in c]))
         if self.periods:
             assert times is not None and self.query.period is not None
             codes = period_codes(times.values, self.query.period)
@@ -418,6 +434,34 @@ def _as_py(scalar: pa.Scalar) -> Any:
         return scalar.as_py()
     except (OverflowError, ValueError, OSError):
         return f"{getattr(scalar, 'value', scalar)} ({scalar.type})"
+
+
+class RangeFailed(Exception):
+    """A parse error in a byte range run apart: its file's row is known only with the rows
+    before the range, so the schedule reads the whole file again to name it."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+def _counted(batches: Iterator[pa.RecordBatch], item: Input, index: int):
+    """A byte range's batches, counted into `item.rows`; a parse error is RangeFailed."""
+    try:
+        for batch in batches:
+            item.rows += batch.num_rows
+            yield batch
+    except RangeError:
+        raise RangeFailed(index) from None
+
+
+def _shift(acc: Accumulator, rows: int) -> None:
+    """Row numbers of the accumulator's examples moved `rows` later in their file."""
+    if not rows:
+        return
+    for quality in [acc.quality, *acc.group_quality.values()]:
+        for example in quality.examples:
+            example["row"] += rows
 
 
 def row_group_parts(

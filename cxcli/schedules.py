@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
-from .fragments import Fragment, Scanned, scan
+from .fragments import Fragment, RangeFailed, Scanned, scan
 
 if TYPE_CHECKING:
     from .formats import Reader
@@ -26,6 +26,7 @@ class Local:
 
     remote = False  # fragments run here: stdin and opened readers can be used
     split = 0  # no Parquet file is cut into row groups
+    split_text = False  # nor a CSV file into byte ranges (threads parse those here)
 
     def run(self, fragments: Sequence[Fragment], readers: dict[int, Reader], progress: Progress):
         out: Scanned | None = None
@@ -44,6 +45,7 @@ class Pool:
 
     jobs: int
     remote = True
+    split_text = True  # a large CSV file in byte ranges, one a worker
 
     @property
     def split(self) -> int:
@@ -57,14 +59,24 @@ class Pool:
         context.set_forkserver_preload(["cxcli.fragments"])
         threads = max(1, (os.cpu_count() or 1) // self.jobs)
         out: Scanned | None = None
+        before: dict[int, int] = {}  # rows of each file merged so far (byte ranges' offsets)
         with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
             done = pool.map(
                 _scan_alone, fragments, range(len(fragments)), [threads] * len(fragments)
             )
-            for fragment, part in zip(fragments, done, strict=True):
-                out = part if out is None else out.merge(part)
+            for index, fragment in enumerate(fragments):
+                try:
+                    part = next(done)
+                except RangeFailed:  # read the file in one stream: the error names its row
+                    whole = replace(fragment, byte_range=None)
+                    scan(whole, index, threads=1)
+                    raise AssertionError("a range failed but its file reads") from None
+                rows = sum(read[1] for read in part.reads)
+                offset = before.get(id(fragment.item), 0) if fragment.byte_range else 0
+                before[id(fragment.item)] = offset + rows
+                out = part if out is None else out.merge(part, offset)
                 if progress is not None:
-                    progress(fragment.item, sum(read[1] for read in part.reads))
+                    progress(fragment.item, before[id(fragment.item)])
         assert out is not None
         return out
 

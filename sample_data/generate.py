@@ -30,15 +30,38 @@ import pyarrow.parquet as pq
 REGIONS = np.array(["EMEA", "NA", "APAC", "LATAM"])
 REGION_WEIGHTS = [0.4, 0.3, 0.2, 0.1]
 CHANNELS = np.array(["email", "chat", "phone", "web"])
+# Comments by the answer's NPS category (a few disagree: a detractor's "ok", a promoter's
+# gripe), with the commas, quotes and line breaks real exports hold. Seven each: the draw of
+# the phrase is the same as when there was one list, so the other columns do not change.
 COMMENTS = np.array(
     [
-        "Great support, thanks!",
-        'Agent said "we will call back", never did',
-        "Slow, but solved",
-        "Billing, again.\nSecond time this month",
-        "Easy and quick",
-        "Had to explain my issue twice,\nthen three times",
-        "ok",
+        [  # detractors (0-6)
+            'Agent said "we will call back", never did',
+            "Billing, again.\nSecond time this month",
+            "Had to explain my issue twice,\nthen three times",
+            "Terrible wait on hold, nobody answered",
+            "The refund still has not arrived, very frustrating",
+            "ok",
+            "Slow, but solved",
+        ],
+        [  # passives (7-8)
+            "Slow, but solved",
+            "ok",
+            "Fine, nothing special",
+            "Easy and quick",
+            "Helpful agent, but the app keeps crashing",
+            "Billing, again.\nSecond time this month",
+            "Delivery took a week",
+        ],
+        [  # promoters (9-10)
+            "Great support, thanks!",
+            "Easy and quick",
+            "Love the new app, so easy to use",
+            "The agent was friendly and solved it in minutes",
+            "ok",
+            "Great product, but delivery was late and the box was damaged",
+            "Excellent service as always",
+        ],
     ]
 )
 BAD_SCORES = np.array(["11", "ten", "9.5", "N/A", "-1"])
@@ -57,7 +80,9 @@ def survey_chunk(rng: np.random.Generator, start: int, rows: int) -> dict[str, n
     effort = np.clip(np.rint(1 + (latent + rng.normal(0, 1.5, rows)) / 1.7), 1, 7).astype(int)
     stamp = np.datetime64("2025-01-01T00:00:00") + seconds.astype("timedelta64[s]")
     comment_pick = rng.random(rows)
-    comment = np.where(comment_pick < 0.35, COMMENTS[rng.integers(0, len(COMMENTS), rows)], "")
+    category = np.where(ltr <= 6, 0, np.where(ltr <= 8, 1, 2))
+    phrase = COMMENTS[category, rng.integers(0, COMMENTS.shape[1], rows)]
+    comment = np.where(comment_pick < 0.35, phrase, "")
     return {
         "Response ID": np.arange(start + 1, start + rows + 1),
         "Submitted At": np.char.add(np.datetime_as_string(stamp, unit="s"), "Z"),

@@ -468,3 +468,38 @@ def test_a_state_written_on_dask_stays_mergeable(parts, tmp_path, cluster, cx):
     merged = cx("merge", dask_state, local_state, "-f", "json")
     assert merged.exit_code == 0, merged.stderr
     assert merged.json == cx(*args, *map(str, files), "-f", "json").json
+
+
+def big_csv(path: Path, bad_line: int | None = None) -> Path:
+    """A 5 MB survey (over the size --jobs cuts into byte ranges) with invalid scores spread
+    through it, and optionally a malformed line."""
+    lines = ["id,nps_score,comment,region"]
+    for i in range(120_000):
+        score = "ten" if i % 9_973 == 0 and i > 70_000 else str(i % 11)
+        lines.append(f'{i},{score},"a, comment\nover two lines",r{i % 7}')
+        if i == bad_line:
+            lines.append("oops,1,2,3,4,5")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_jobs_cut_a_large_csv_into_byte_ranges_with_the_rows_of_one_pass(
+    tmp_path, cx, sent_fragments
+):
+    path = big_csv(tmp_path / "big.csv")
+    args = ["nps", str(path), "--by", "region", "-q", "-f", "json"]
+    local = cx(*args).json
+    sent_fragments.clear()
+    pool = cx(*args, "--jobs", "2").json
+    assert len(sent_fragments) == 2 and all(f.byte_range for f in sent_fragments)
+    assert pool == local
+    rows = [e["row"] for e in local["quality"]["invalid_examples"]]
+    assert rows and min(rows) > 70_000  # from the second range, numbered in the file
+
+
+def test_a_malformed_line_in_a_later_range_names_its_row(tmp_path, cx):
+    path = big_csv(tmp_path / "bad.csv", bad_line=100_000)
+    local = cx("nps", str(path), "-q", "-f", "json")
+    pool = cx("nps", str(path), "-q", "-f", "json", "--jobs", "2")
+    assert local.exit_code == pool.exit_code == 2
+    assert pool.stderr == local.stderr and "row 100002" in local.stderr

@@ -55,7 +55,8 @@ def option_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
         if choices:
             help_text += f" ({', '.join(choices)})"
         flag = "--" + f.name.replace("_", "-")
-        info = typer.Option(flag, help=help_text, rich_help_panel=OPTIONS)
+        flags = f.metadata.get("flags") or ()
+        info = typer.Option(flag, *flags, help=help_text, rich_help_panel=OPTIONS)
         params.append(_param(f.name, Annotated[kind, info], f.default))
     return params
 

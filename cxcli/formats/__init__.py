@@ -60,8 +60,9 @@ class Reader:
         """The named columns of the first rows (stdin included: nothing is consumed)."""
         raise NotImplementedError
 
-    def ranges(self, parts: int) -> list[tuple[int, int]] | None:
-        """Byte ranges to parse on `parts` threads; None where the format has none."""
+    def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
+        """Byte ranges to parse on `parts` threads or workers (a file of at least `min_bytes`;
+        each format has its default); None where the format has none."""
         return None
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:

@@ -165,18 +165,20 @@ class CsvReader(Reader):
                 hint='close the quote; a quote inside a quoted field is written twice ("")',
             )
 
-    def ranges(self, parts: int) -> list[tuple[int, int]] | None:
+    def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
         """Byte ranges that split a large plain UTF-8 CSV file into `parts` at line ends outside
         quoted values (RFC 4180: an even number of '"' before a position means outside), so
         that each can be parsed on its own core; None when the file is not such a file, or
-        when its quotes do not pair up (the one-stream read then names the row)."""
+        when its quotes do not pair up (the one-stream read then names the row); a file of
+        fewer than `min_bytes` (default PARALLEL_MIN_BYTES) is not cut."""
+        min_bytes = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
         if (
             parts < 2
             or self.item.is_stdin
             or self.item.remote
             or self.item.compression
             or self.dialect.encoding.replace("-", "").lower() != "utf8"
-            or (self.item.size or 0) < PARALLEL_MIN_BYTES
+            or (self.item.size or 0) < min_bytes
         ):
             return None
         size = self.item.size or 0

@@ -74,8 +74,10 @@ class PartitionedReader(Reader):
             return pa.schema(schema).empty_table()
         return pa.Table.from_batches([self._with_values(b, names) for b in batch])
 
-    def ranges(self, parts: int) -> list[tuple[int, int]] | None:
-        return self.inner.ranges(parts)
+    def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
+        return (
+            self.inner.ranges(parts) if min_bytes is None else self.inner.ranges(parts, min_bytes)
+        )
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
         for batch in self.inner.range_batches(self._split(names), start, end):

@@ -96,6 +96,17 @@ class Ces(ScoreKpi):
     def higher_is_better(self) -> bool:
         return not self.lower_is_easier
 
+    @property
+    def categories(self) -> tuple[tuple[str, int, int], ...]:
+        """The answers' categories, worst first: (name, lowest score, highest score), the
+        boxes of `easy` and `difficult` in the details."""
+        low, high = self.bounds
+        box = 3 if high == 7 else 2
+        hard, easy = (low, low + box - 1), (high - box + 1, high)
+        if self.lower_is_easier:
+            hard, easy = easy, hard
+        return ("difficult", *hard), ("neutral", low + box, high - box), ("easy", *easy)
+
     def _boxes(self, state: np.ndarray) -> tuple[int, int]:
         box = 3 if self.bounds[1] == 7 else 2
         top, bottom = int(state[-box:].sum()), int(state[:box].sum())

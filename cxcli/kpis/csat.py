@@ -73,6 +73,12 @@ class Csat(ScoreKpi):
         return high if high - low < 4 else high - 1
 
     @property
+    def categories(self) -> tuple[tuple[str, int, int], ...]:
+        """The answers' categories, worst first: (name, lowest score, highest score)."""
+        low, high = self.bounds
+        return ("not satisfied", low, self.threshold - 1), ("satisfied", self.threshold, high)
+
+    @property
     def definition(self) -> str:
         return f"csat.top{self.bounds[1] - self.threshold + 1}box"
 

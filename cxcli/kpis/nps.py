@@ -66,6 +66,11 @@ class Nps(ScoreKpi):
     def definition(self) -> str:
         return "nps.standard"
 
+    @property
+    def categories(self) -> tuple[tuple[str, int, int], ...]:
+        """The answers' categories, worst first: (name, lowest score, highest score)."""
+        return ("detractor", 0, 6), ("passive", 7, 8), ("promoter", 9, 10)
+
     @staticmethod
     def _counts(state: np.ndarray) -> tuple[int, int, int]:
         counts = state.tolist()

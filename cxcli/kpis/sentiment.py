@@ -14,6 +14,12 @@ word (a function word: "the", "and", "but", "was" …) or at least half are in V
 a comment mostly in a non-Latin script is not English; shorter Latin-script comments ("ok",
 "Gracias") cannot be told and are scored.
 
+With `--score COL` (and `--kpi nps|csat|ces`, default nps) the results are split by the
+score's category (`key.category`: detractor / passive / promoter; not satisfied / satisfied;
+difficult / neutral / easy), and each category counts the comments that disagree with it —
+negative text from its best category, positive text from its worst — with `--examples N`
+of them quoted (the first N in file order, at most 120 characters).
+
 >>> Sentiment().compute({"text": ["Great support, thanks!", "Terrible, never again.",
 ...                                "It was delivered on Tuesday.", "   "]}).value
 0.0
@@ -23,20 +29,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..definition import Estimate, Kpi, Role
+from ..definition import Estimate, Kpi, Role, option
+from ..errors import UsageError
 from ..registry import register
 from ..stats import Test, mean_interval, nps_change_test, nps_interval, wilson
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
     import pyarrow as pa
 
     from ..times import TimeSettings
     from ..values import Parsed
+    from .histogram import ScoreKpi
 
 POSITIVE, NEGATIVE = 500, -500  # compound × 10⁴: VADER's ±0.05
 SCALE = 10_000  # VADER rounds the compound to 4 decimals: exact as integers
@@ -54,6 +64,15 @@ TEXT = Role(
     ),
     help="free-text answers or messages",
 )
+SCORE = Role(
+    "score",
+    "score",
+    help="a score whose categories split the text (with --kpi; only when named)",
+    required=False,
+    kind="score",
+)
+SCORE_KPIS = ("nps", "csat", "ces")
+QUOTE_LIMIT = 120  # characters of a quoted comment
 ENGLISH = frozenset(
     (
         "a",
@@ -203,21 +222,100 @@ def score_texts(texts: list[str]) -> list[int | None]:
     ]
 
 
+@dataclass
+class Comments:
+    """Counts and sums of compound scores, 20 bins; with --examples the first distinct quotes
+    of negative and of positive comments (for the categories they disagree with)."""
+
+    counts: np.ndarray
+    negative: list[str] = field(default_factory=list)
+    positive: list[str] = field(default_factory=list)
+
+
 @register
 @dataclass(frozen=True)
-class Sentiment(Kpi["np.ndarray"]):
+class Sentiment(Kpi[Comments]):
     """Net sentiment of free text: % positive − % negative (VADER)."""
 
     name = "sentiment"
     title = "Customer Sentiment"
     indicator = "leading"  # what customers write moves before the scores do
-    roles = (TEXT,)
+    roles = (TEXT, SCORE)
     invalid_rule = "text that is not English is not scored (VADER's lexicon is English)"
     time_aliases = ("submitted_at", "created_at", "timestamp", "date", "time")
     examples = (
         "cx sentiment survey.csv --text Comment",
         "cx sentiment tickets.parquet --text first_message --by channel --period month",
+        "cx sentiment survey.csv --text Comment --score LTR --kpi nps --examples 3",
     )
+
+    score_kpi: str | None = option(
+        None,
+        "the KPI whose categories of --score split the results (default: nps with --score)",
+        choices=SCORE_KPIS,
+        flags=("--kpi",),
+    )
+    quotes: int = option(
+        0, "quote up to N comments that disagree with their category", flags=("--examples",)
+    )
+    scorer: ScoreKpi | None = field(default=None, metadata={"cli": False})  # set by bind/fit
+
+    def check(self) -> None:
+        if self.quotes < 0:
+            raise UsageError("--examples must be at least 0")
+        if self.score_kpi is not None and self.score_kpi not in SCORE_KPIS:
+            raise UsageError(f"--kpi {self.score_kpi!r}: use one of {', '.join(SCORE_KPIS)}")
+
+    def select_roles(self, named: dict[str, str], found: dict[str, str]) -> dict[str, str]:
+        """The score only when named: a column called `score` does not split the text."""
+        return {**{r: c for r, c in found.items() if r != "score"}, **named}
+
+    def bind(self, roles: Mapping[str, str]) -> Sentiment:
+        if "score" not in roles:
+            if self.score_kpi is not None:
+                raise UsageError("--kpi needs --score COL: the answers whose categories split it")
+            return self
+        from ..registry import all_kpis
+
+        return replace(self, scorer=all_kpis()[self.score_kpi or "nps"]())
+
+    def fit(
+        self,
+        samples: Mapping[str, pa.Array],
+        columns: Mapping[str, str],
+        notice: Callable[[str], None],
+        source: str = "",
+    ) -> Sentiment:
+        """The score read as its KPI reads it (answer labels, scale)."""
+        if self.scorer is None or "score" not in samples:
+            return self
+        scorer = self.scorer.fit({"score": samples["score"]}, columns, notice, source)
+        return replace(self, scorer=scorer)  # type: ignore[arg-type]
+
+    @property
+    def category_key(self) -> str | None:
+        return None if self.scorer is None else "category"
+
+    def row_categories(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, tuple[str, ...]]:
+        import numpy as np
+
+        assert self.scorer is not None
+        score = parsed["score"]
+        codes = np.full(len(score.values), -1, dtype=np.int64)
+        categories = self.scorer.categories  # type: ignore[attr-defined]
+        for code, (_, low, high) in enumerate(categories):
+            codes[score.valid & (score.values >= low) & (score.values <= high)] = code
+        return codes, tuple(name for name, _, _ in categories)
+
+    def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
+        """By the text alone: a comment with no valid score is scored, in no category."""
+        text = parsed["text"]
+        return text.missing, text.invalid
+
+    def params(self) -> dict[str, Any]:
+        out = super().params()
+        out["score_kpi"] = None if self.scorer is None else self.scorer.name
+        return out
 
     @property
     def definition(self) -> str:
@@ -257,21 +355,29 @@ class Sentiment(Kpi["np.ndarray"]):
         values = table[where] if len(scores) else np.zeros(len(text))
         invalid = ~missing & np.isnan(values)
         values = np.where(missing | invalid, 0, values).astype(np.int64)
-        return {"text": Parsed(values, missing, invalid)}
+        out = {"text": Parsed(values, missing, invalid)}
+        none = np.zeros(len(text), dtype=bool)
+        if self.quotes:  # the texts themselves, to quote
+            quotes = np.array(text.to_pylist(), dtype=object)
+            out["quote"] = Parsed(quotes, none, none)
+        if self.scorer is not None and "score" in columns:
+            out["score"] = self.scorer.parse({"score": columns["score"]}, times)["score"]
+        return out
 
-    def init(self) -> np.ndarray:
+    def init(self) -> Comments:
         import numpy as np
 
-        return np.zeros(WIDTH, dtype=np.int64)
+        return Comments(np.zeros(WIDTH, dtype=np.int64))
 
-    def update(self, state: np.ndarray, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    def update(self, state: Comments, values: Mapping[str, np.ndarray]) -> Comments:
         import numpy as np
 
-        return state + self.update_groups(values, np.zeros(len(values["text"]), np.int64), 1)[0]
+        ids = np.zeros(len(values["text"]), np.int64)
+        return self.merge(state, self.update_groups(values, ids, 1)[0])
 
     def update_groups(
         self, values: Mapping[str, np.ndarray], group_ids: np.ndarray, n_groups: int
-    ) -> list[np.ndarray]:
+    ) -> list[Comments]:
         import numpy as np
 
         compound = values["text"]
@@ -283,14 +389,35 @@ class Sentiment(Kpi["np.ndarray"]):
         out[:, SUM] = np.bincount(group_ids, compound, minlength=n_groups).round()
         squares = compound.astype(np.float64) ** 2
         out[:, SQUARES] = np.bincount(group_ids, squares, minlength=n_groups).round()
-        return list(out)
+        states = [Comments(row) for row in out]
+        if self.quotes and "quote" in values:
+            for kind, polar in (
+                ("negative", compound <= NEGATIVE),
+                ("positive", compound >= POSITIVE),
+            ):
+                rows = np.flatnonzero(polar)
+                for row in rows[np.argsort(group_ids[rows], kind="stable")]:
+                    quotes = getattr(states[group_ids[row]], kind)
+                    quote = _quote(values["quote"][row])
+                    if len(quotes) < self.quotes and quote not in quotes:
+                        quotes.append(quote)
+        return states
 
-    def merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return a + b
+    def merge(self, a: Comments, b: Comments) -> Comments:
+        n = self.quotes
 
-    def finalize(self, state: np.ndarray, confidence: float = 0.95) -> Estimate:
+        def first(x: list[str], y: list[str]) -> list[str]:
+            return list(dict.fromkeys(x + y))[:n]
+
+        return Comments(
+            a.counts + b.counts, first(a.negative, b.negative), first(a.positive, b.positive)
+        )
+
+    def finalize(self, state: Comments, confidence: float = 0.95) -> Estimate:
         import math
 
+        quotes = {"negative": state.negative, "positive": state.positive}
+        state = state.counts  # type: ignore[assignment]
         negative, neutral, positive = (int(state[i]) for i in (NEG, NEU, POS))
         n = negative + neutral + positive
 
@@ -319,18 +446,21 @@ class Sentiment(Kpi["np.ndarray"]):
             },
             "thresholds": {"positive": POSITIVE / SCALE, "negative": NEGATIVE / SCALE},
         }
+        if self.quotes:
+            details["quotes"] = quotes
         if n == 0:
             return Estimate(None, 0, None, details, ("no text to score",))
         value = 100 * (positive - negative) / n
         return Estimate(value, n, nps_interval(positive, negative, n, confidence), details)
 
-    def compare(self, before: np.ndarray, after: np.ndarray, confidence: float) -> Test | None:
+    def compare(self, before: Comments, after: Comments, confidence: float) -> Test | None:
+        before, after = before.counts, after.counts  # type: ignore[assignment]
         n = tuple(int(s[NEG] + s[NEU] + s[POS]) for s in (before, after))
         positive = (int(before[POS]), int(after[POS]))
         negative = (int(before[NEG]), int(after[NEG]))
         return nps_change_test(positive, negative, n, confidence)  # type: ignore[arg-type]
 
-    def from_result(self, result: Mapping[str, Any]) -> np.ndarray | None:
+    def from_result(self, result: Mapping[str, Any]) -> Comments | None:
         import numpy as np
 
         details = result.get("details") or {}
@@ -338,4 +468,10 @@ class Sentiment(Kpi["np.ndarray"]):
             return None
         state = np.zeros(WIDTH, dtype=np.int64)
         state[[NEG, NEU, POS]] = [details["negative"], details["neutral"], details["positive"]]
-        return state
+        return Comments(state)
+
+
+def _quote(text: Any) -> str:
+    """A comment as one short line: whitespace collapsed, cut at QUOTE_LIMIT characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= QUOTE_LIMIT else line[: QUOTE_LIMIT - 1] + "…"

@@ -178,6 +178,34 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
             trend = fitted(console, lambda fold: _trend_table(report, data, fold), TREND_FOLDS)
             if trend[0] is not None:
                 console.print(trend[0])
+        for line in _disagreements(report, data):
+            console.print(line)
+
+
+def _disagreements(report: Report, data: dict[str, Any]) -> list[Text]:
+    """cx sentiment --score … --examples N: the comments of the best category that are
+    negative and of the worst that are positive, quoted."""
+    scorer = getattr(report.kpi, "scorer", None)
+    if scorer is None:
+        return []
+    names = [name for name, _, _ in scorer.categories]
+    lines: list[Text] = []
+    for group in data["groups"]:
+        key = group["key"] or {}
+        category, quotes = key.get("category"), group["details"].get("quotes")
+        if not quotes or category not in (names[0], names[-1]):
+            continue
+        kind = "positive" if category == names[0] else "negative"
+        share = group["details"][f"pct_{kind}"]
+        where = ", ".join(f"{k} {v}" for k, v in key.items() if k != "category" and v)
+        head = f"{where + ': ' if where else ''}{category} answers with {kind} comments"
+        if share is not None:
+            head += f" ({share:.1f}%)"
+        if not lines:
+            lines.append(Text())
+        lines.append(Text(plain(head), style="bold"))
+        lines.extend(Text(f"  “{plain(q)}”") for q in quotes[kind])
+    return lines
 
 
 def _groups_table(report: Report, data: dict[str, Any], fold: int = FULL) -> tuple[Table, list]:

@@ -44,7 +44,7 @@ def test_the_thresholds_are_inclusive():
     """Compound exactly ±0.05 is positive / negative (VADER's own rule)."""
     kpi = Sentiment()
     state = kpi.update(kpi.init(), {"text": np.array([500, -500, 499, -499, 10_000, -10_000])})
-    assert (state[POS], state[NEG], state[NEU]) == (2, 2, 2)
+    assert (state.counts[POS], state.counts[NEG], state.counts[NEU]) == (2, 2, 2)
     dist = kpi.finalize(state).details["distribution"]
     assert dist["-1.0"] == 1 and dist["0.9"] == 1  # -1 and +1 in the end bins
 
@@ -88,7 +88,8 @@ def test_states_merge_in_any_order(values, cut):
     a = kpi.update(kpi.init(), {"text": np.array(values[:cut], dtype=np.int64)})
     b = kpi.update(kpi.init(), {"text": np.array(values[cut:], dtype=np.int64)})
     whole = kpi.update(kpi.init(), {"text": np.array(values, dtype=np.int64)})
-    assert (kpi.merge(a, b) == whole).all() and (kpi.merge(b, a) == whole).all()
+    assert (kpi.merge(a, b).counts == whole.counts).all()
+    assert (kpi.merge(b, a).counts == whole.counts).all()
 
 
 def test_groups_are_the_rows_of_each_group():
@@ -98,7 +99,7 @@ def test_groups_are_the_rows_of_each_group():
     states = kpi.update_groups({"text": values}, groups, 3)
     for g in range(3):
         alone = kpi.update(kpi.init(), {"text": values[groups == g]})
-        assert (states[g] == alone).all()
+        assert (states[g].counts == alone.counts).all()
 
 
 def test_mean_compound_interval_is_student_t():
@@ -118,7 +119,7 @@ def test_change_between_periods_is_the_nps_test():
     for k in (1, 4):  # few answers: the exact test; more: the pooled z test
         before = kpi.update(kpi.init(), {"text": np.array([900] * 30 + [0] * 10 + [-900] * 10)})
         after = kpi.update(kpi.init(), {"text": np.array([900] * 20 + [0] * 10 + [-900] * 20)})
-        before, after = before * k, after * k
+        before.counts, after.counts = before.counts * k, after.counts * k
         test = kpi.compare(before, after, 0.95)
         assert test == nps_change_test((30 * k, 20 * k), (10 * k, 20 * k), (50 * k, 50 * k), 0.95)
     assert test.method == "pooled_z" and test.p_value < 0.05
@@ -152,3 +153,92 @@ def test_the_python_api():
         result.details["positive"] + result.details["neutral"] + result.details["negative"]
         == result.n
     )
+
+
+# --- split by the categories of a score ----------------------------------------------------
+
+
+def crosstab_file(tmp_path):
+    path = tmp_path / "answers.csv"
+    rows = [
+        (10, "Great support, thanks!"),
+        (9, "Terrible service, never again."),  # a promoter's gripe
+        (9, "I love this product"),
+        (7, "It was delivered on Tuesday."),
+        (3, "awful and rude agent"),
+        (2, "The agent was very helpful"),  # a detractor's praise
+        (0, ""),
+        ("", "I hate waiting on hold"),  # no score: scored, in no category
+    ]
+    path.write_text("score,comment\n" + "".join(f'{s},"{c}"\n' for s, c in rows))
+    return path
+
+
+def test_sentiment_by_nps_category_with_quotes(tmp_path, cx):
+    path = crosstab_file(tmp_path)
+    run = cx(
+        "sentiment",
+        str(path),
+        "--score",
+        "score",
+        "--kpi",
+        "nps",
+        "--examples",
+        "2",
+        "-q",
+        "-f",
+        "json",
+    )
+    assert run.exit_code == 0, run.stderr
+    data = run.json
+    assert data["params"]["by"] == ["category"] and data["params"]["score_kpi"] == "nps"
+    groups = {g["key"]["category"]: g for g in data["groups"]}
+    assert list(groups) == ["detractor", "passive", "promoter", None]
+    promoter, detractor = groups["promoter"]["details"], groups["detractor"]["details"]
+    assert (promoter["positive"], promoter["negative"]) == (2, 1)
+    assert promoter["quotes"]["negative"] == ["Terrible service, never again."]
+    assert detractor["quotes"]["positive"] == ["The agent was very helpful"]
+    assert groups["detractor"]["quality"]["missing"] == 1  # the 0 with no comment
+    assert groups[None]["n"] == 1
+    assert sum(g["n"] for g in data["groups"]) == data["n"] == 7
+    table = cx(
+        "sentiment", str(path), "--score", "score", "--examples", "2", "-f", "table", "-q"
+    ).stdout
+    assert "promoter answers with negative comments (33.3%)" in table
+    assert "“Terrible service, never again.”" in table
+
+
+@pytest.mark.parametrize(
+    ("kpi", "scores", "names"),
+    [
+        ("csat", [5, 4, 2, 1], ["not satisfied", "satisfied"]),
+        ("ces", [7, 4, 1, 5], ["difficult", "easy", "neutral"]),
+    ],
+)
+def test_csat_and_ces_categories(kpi, scores, names, tmp_path, cx):
+    path = tmp_path / "a.csv"
+    texts = ["Great!", "Terrible.", "I love it", "awful"]
+    path.write_text(
+        "rating,comment\n" + "".join(f"{s},{t}\n" for s, t in zip(scores, texts, strict=True))
+    )
+    data = cx("sentiment", str(path), "--score", "rating", "--kpi", kpi, "-q", "-f", "json").json
+    assert sorted(g["key"]["category"] for g in data["groups"]) == names
+    if kpi == "csat":  # top-2-box of 1-5: 4 and 5 satisfied
+        satisfied = next(g for g in data["groups"] if g["key"]["category"] == "satisfied")
+        assert satisfied["n"] == 2
+
+
+def test_a_column_named_score_splits_only_when_named(tmp_path, cx):
+    path = crosstab_file(tmp_path)
+    data = cx("sentiment", str(path), "-q", "-f", "json").json
+    assert data["groups"] == [] and data["params"]["score"] is None
+    run = cx("sentiment", str(path), "--kpi", "csat", "-q")
+    assert run.exit_code == 2 and "--kpi needs --score" in run.stderr
+
+
+def test_the_categories_merge_as_states(tmp_path, cx):
+    path = crosstab_file(tmp_path)
+    args = ["sentiment", str(path), "--score", "score", "--examples", "1", "-q", "-f", "json"]
+    state = str(tmp_path / "s.state")
+    assert cx(*args, "--emit-state", state).exit_code == 0
+    assert cx("merge", state, "-f", "json").json == cx(*args).json
