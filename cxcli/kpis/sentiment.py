@@ -9,10 +9,10 @@ intervals, the mean compound with a t interval, and the distribution in tenths.
 
 Empty or whitespace-only text is missing, not neutral. Text that is not English is invalid,
 not scored: VADER's lexicon is English, and a German "war" (was) would score as the English
-word. A comment of three or more words reads as English when one of them is a common English
-word (a function word: "the", "and", "but", "was" …) or at least half are in VADER's lexicon;
-a comment mostly in a non-Latin script is not English; shorter Latin-script comments ("ok",
-"Gracias") cannot be told and are scored.
+word. A comment is taken as not English when it is mostly in a non-Latin script, or when it
+has as many common function words of Spanish, French, German, Italian, Portuguese or Dutch
+("muy", "le", "und", "che", "não", "het" …) as of English ("the", "and", "but", "was" …), at
+least one; a comment with neither ("quick delivery, great price") is scored as English.
 
 With `--score COL` (and `--kpi nps|csat|ces`, default nps) the results are split by the
 score's category (`key.category`: detractor / passive / promoter; not satisfied / satisfied;
@@ -189,6 +189,123 @@ ENGLISH = frozenset(
         "yours",
     )
 )
+# Function words of other languages that are not English words (`die`, `a`, `per` are).
+FOREIGN = frozenset(
+    (
+        # Spanish
+        *[
+            "el",
+            "los",
+            "las",
+            "del",
+            "muy",
+            "pero",
+            "que",
+            "por",
+            "para",
+            "con",
+            "una",
+            "es",
+            "está",
+            "están",
+            "fue",
+            "nunca",
+            "gracias",
+        ],
+        *[
+            "también",
+            "porque",
+            "cuando",
+            "este",
+            "esta",
+            "eso",
+            "más",
+            "su",
+            "sus",
+            "nos",
+            "lo",
+            "se",
+            "mal",
+            "bien",
+        ],
+        # French
+        *[
+            "le",
+            "les",
+            "des",
+            "du",
+            "une",
+            "est",
+            "et",
+            "très",
+            "pas",
+            "mais",
+            "pour",
+            "avec",
+            "sur",
+            "dans",
+            "ce",
+            "cette",
+            "je",
+            "nous",
+        ],
+        *["vous", "il", "elle", "ont", "été", "était", "merci", "rien", "jamais"],
+        # German
+        *[
+            "der",
+            "das",
+            "und",
+            "ist",
+            "nicht",
+            "sehr",
+            "mit",
+            "ein",
+            "eine",
+            "einen",
+            "auf",
+            "für",
+            "wirklich",
+            "aber",
+            "auch",
+        ],
+        *["noch", "nur", "schon", "danke", "ich", "wir", "den", "dem", "kein", "keine"],
+        # Italian, Portuguese, Dutch
+        *[
+            "gli",
+            "della",
+            "che",
+            "molto",
+            "sono",
+            "è",
+            "grazie",
+            "non",
+            "não",
+            "muito",
+            "obrigado",
+            "obrigada",
+            "com",
+            "uma",
+        ],
+        *[
+            "são",
+            "mas",
+            "foi",
+            "bem",
+            "nao",
+            "het",
+            "een",
+            "niet",
+            "zeer",
+            "heel",
+            "maar",
+            "ook",
+            "bedankt",
+            "goed",
+            "slecht",
+        ],
+        *["voor", "zijn", "wij", "ik"],
+    )
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
@@ -200,17 +317,15 @@ def _analyzer() -> Any:
 
 
 def is_english(text: str) -> bool:
-    """Whether VADER can score the text (see the module's docstring for the rule)."""
+    """Whether VADER can score the text: not when it is mostly in a non-Latin script, nor when
+    it has as many common function words of Spanish, French, German, Italian, Portuguese or
+    Dutch as of English, at least one; otherwise (none of either) it is scored as English."""
     letters = [c for c in text if c.isalpha()]
     if letters and sum(ord(c) > 0x24F for c in letters) * 2 > len(letters):
         return False  # mostly outside the Latin script
     words = _WORD.findall(text.lower())
-    if len(words) < 3:
-        return True
-    if any(w in ENGLISH for w in words):
-        return True
-    lexicon = _analyzer().lexicon
-    return sum(w in lexicon for w in words) * 2 >= len(words)
+    foreign = sum(w in FOREIGN for w in words)
+    return foreign == 0 or sum(w in ENGLISH for w in words) > foreign
 
 
 def score_texts(texts: list[str]) -> list[int | None]:
@@ -440,7 +555,7 @@ class Sentiment(Kpi[Comments]):
             "ci_positive": share(positive)["ci"],
             "ci_negative": share(negative)["ci"],
             "mean_compound": mean,
-            "mean_compound_ci": None if mean is None else mean_interval(mean, sd, n, confidence),
+            "mean_compound_ci": _within(mean_interval(mean, sd, n, confidence)) if n else None,
             "distribution": {
                 f"{(i - BINS // 2) / 10:.1f}": int(c) for i, c in enumerate(state[HIST:])
             },
@@ -469,6 +584,11 @@ class Sentiment(Kpi[Comments]):
         state = np.zeros(WIDTH, dtype=np.int64)
         state[[NEG, NEU, POS]] = [details["negative"], details["neutral"], details["positive"]]
         return Comments(state)
+
+
+def _within(ci: tuple[float, float] | None) -> tuple[float, float] | None:
+    """An interval of the mean compound kept within [−1, 1], where the scores lie."""
+    return None if ci is None else (max(ci[0], -1.0), min(ci[1], 1.0))
 
 
 def _quote(text: Any) -> str:

@@ -62,7 +62,10 @@ def test_empty_text_is_missing_and_foreign_text_invalid():
     [
         ("Das war wirklich schlecht", False),  # "war" is an English word in VADER's lexicon
         ("Le service était vraiment nul", False),
-        ("Great support, thanks!", True),  # no function word, but its words are in the lexicon
+        ("Great support, thanks!", True),  # no function word of either: scored
+        ("quick delivery, great price", True),
+        ("Não gostei do atendimento", False),  # "do" is English too: one each
+        ("Het was niet goed", False),  # Dutch "was" too: 3 to 1
         ("Slow, but solved", True),
         ("ok", True),  # too short to tell: scored
         ("Спасибо за помощь", False),
@@ -242,3 +245,10 @@ def test_the_categories_merge_as_states(tmp_path, cx):
     state = str(tmp_path / "s.state")
     assert cx(*args, "--emit-state", state).exit_code == 0
     assert cx("merge", state, "-f", "json").json == cx(*args).json
+
+
+def test_the_mean_compound_interval_stays_within_the_scores():
+    kpi = Sentiment()
+    est = kpi.finalize(kpi.update(kpi.init(), {"text": np.array([9000, -8000, 7000])}))
+    low, high = est.details["mean_compound_ci"]
+    assert low == -1.0 and high == 1.0
