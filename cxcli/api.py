@@ -77,7 +77,7 @@ __all__ = [
     "report",
     "inspect",
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
-    *("mau", "redemption", "sentiment"),
+    *("mau", "redemption", "sentiment", "themes"),
 ]
 
 
@@ -368,6 +368,10 @@ redemption = _kpi_function(
 )
 sentiment = _kpi_function(
     "sentiment", f'round(cx.sentiment("{S}/survey.csv", text="Comment").value, 1)\n    51.8'
+)
+themes = _kpi_function(
+    "themes",
+    f'cx.themes("{S}/survey.csv", text="Comment").details["themes"][0]["term"]\n    \'fine\'',
 )
 del S
 

@@ -1,7 +1,7 @@
-"""Apache DataSketches objects (HyperLogLog, KLL) made picklable, so that partial states can
-travel to process-pool and Dask workers and back: datasketches 5.2 cannot pickle them. Each
-pickles as its own compact serialisation, read back by a module-level function. State files
-(`--emit-state`) do not use pickle at all (states.py)."""
+"""Apache DataSketches objects (HyperLogLog, KLL, frequent items) made picklable, so that
+partial states can travel to process-pool and Dask workers and back: datasketches 5.2 cannot
+pickle them. Each pickles as its own serialisation, read back by a module-level function.
+State files (`--emit-state`) do not use pickle at all (states.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,21 @@ def kll(k: int) -> Any:
     return kll_doubles_sketch(k)
 
 
+def frequent(lg_max_k: int) -> Any:
+    """An empty frequent-items sketch of strings with 2^lg_max_k counters."""
+    from datasketches import frequent_strings_sketch
+
+    _register()
+    return frequent_strings_sketch(lg_max_k)
+
+
+def load_frequent(data: bytes) -> Any:
+    from datasketches import frequent_strings_sketch
+
+    _register()
+    return frequent_strings_sketch.deserialize(data)
+
+
 def load_hll(data: bytes) -> Any:
     from datasketches import hll_sketch
 
@@ -45,8 +60,9 @@ _REGISTERED: list[bool] = []
 def _register() -> None:
     if _REGISTERED:
         return
-    from datasketches import hll_sketch, kll_doubles_sketch
+    from datasketches import frequent_strings_sketch, hll_sketch, kll_doubles_sketch
 
     _REGISTERED.append(True)
+    copyreg.pickle(frequent_strings_sketch, lambda s: (load_frequent, (s.serialize(),)))
     copyreg.pickle(hll_sketch, lambda s: (load_hll, (s.serialize_compact(),)))
     copyreg.pickle(kll_doubles_sketch, lambda s: (load_kll, (s.serialize(),)))

@@ -86,7 +86,7 @@ class _Encoder:
         if isinstance(value, pa.Array | pa.ChunkedArray):
             return {"$arrow": self._array(value)}
         kind = type(value).__name__
-        if kind in ("hll_sketch", "kll_doubles_sketch"):
+        if kind in ("hll_sketch", "kll_doubles_sketch", "frequent_strings_sketch"):
             data = value.serialize_compact() if kind == "hll_sketch" else value.serialize()
             return {"$sketch": kind, "data": self._array(pa.array([data], pa.binary()))}
         if isinstance(value, list):
@@ -119,10 +119,11 @@ def _decode(value: Any, arrays: Sequence[pa.Array]) -> Any:
     if "$arrow" in value:
         return arrays[value["$arrow"]]
     if "$sketch" in value:
-        from .sketches import load_hll, load_kll
+        from .sketches import load_frequent, load_hll, load_kll
 
         data = arrays[value["data"]][0].as_py()
-        return load_hll(data) if value["$sketch"] == "hll_sketch" else load_kll(data)
+        loaders = {"hll_sketch": load_hll, "kll_doubles_sketch": load_kll}
+        return loaders.get(value["$sketch"], load_frequent)(data)
     if "$tuple" in value:
         return tuple(_decode(v, arrays) for v in value["$tuple"])
     if "$dict" in value:

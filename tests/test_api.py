@@ -60,6 +60,8 @@ CASES = {
         "data": f"{S}/loyalty.csv", "max": 50}),
     "sentiment": (["sentiment", f"{S}/survey.csv", "--text", "Comment", "--by", "Channel"], {
         "data": f"{S}/survey.csv", "text": "Comment", "by": "Channel"}),
+    "themes": (["themes", f"{S}/survey.parquet", "--text", "Comment", "--score", "LTR"], {
+        "data": f"{S}/survey.parquet", "text": "Comment", "score": "LTR"}),
 }  # fmt: skip
 
 

@@ -83,6 +83,7 @@ PHRASES = (
 SAMPLES["sentiment"] = lambda xs: {
     "text": [None if x < 0 else PHRASES[x % len(PHRASES)] for x in xs]
 }
+SAMPLES["themes"] = SAMPLES["sentiment"]
 SAMPLES["retention"] = SAMPLES["churn"]
 SAMPLES["arpu"] = SAMPLES["clv"]
 OPTIONS = {"clv": {"lifespan": 3.0}}

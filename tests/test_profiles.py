@@ -145,7 +145,7 @@ def test_segment_and_chargebee(cx, tmp_path):
 PROPOSED = {  # what cx inspect and cx init propose on each export (cac needs a spend file too)
     "qualtrics": {"nps", "csat", "ces"},
     "surveymonkey": {"nps", "csat"},
-    "delighted": {"nps", "sentiment"},  # its 0-10 Score is no CSAT or CES; it has comments
+    "delighted": {"nps", "sentiment", "themes"},  # its 0-10 Score is no CSAT or CES; comments
     "zendesk": {"csat", "fcr", "art"},  # its ticket Id is no customer: no churn
     "freshdesk": {"csat", "fcr", "aht", "art"},
     "call-log": {"aht"},

@@ -16,4 +16,5 @@ BUILTIN = (
     "mau",
     "redemption",
     "sentiment",
+    "themes",
 )

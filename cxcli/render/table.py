@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -107,7 +108,7 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
     """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
     shown = {"promoters", "passives", "detractors", "pct_promoters", "pct_passives"}
     shown |= {"pct_detractors", "positive", "neutral", "negative", "pct_positive"}
-    shown |= {"pct_neutral", "pct_negative"}
+    shown |= {"pct_neutral", "pct_negative", "themes"}
     details = dict(data["details"])
     quantiles = details.pop("quantiles", None) or {}
     details.update({k: v for k, v in quantiles.items() if k not in ("p50", "p90")})
@@ -155,6 +156,9 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     if "distribution" in data["details"]:
         console.print()
         console.print(_distribution(data))
+    if data["details"].get("themes"):
+        console.print()
+        console.print(_themes_table(data["details"]))
     details = _details_text(report, data)
     if details:
         console.print(Text("Details: ", style="bold").append(details))
@@ -180,6 +184,25 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
                 console.print(trend[0])
         for line in _disagreements(report, data):
             console.print(line)
+
+
+def _themes_table(details: dict[str, Any]) -> Table:
+    """cx themes: each side's most over-represented terms, with z and the counts."""
+    a, b = details["sides"]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name, justify in (("side", "left"), ("term", "left"), ("z", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column(f"in {a}", justify="right")
+    table.add_column(f"in {b}", justify="right")
+    for theme in details["themes"]:
+        table.add_row(
+            clean(theme["side"]),
+            clean(theme["term"]),
+            f"{theme['z']:+.1f}",
+            f"{theme['count_a']:,}",
+            f"{theme['count_b']:,}",
+        )
+    return table
 
 
 def _disagreements(report: Report, data: dict[str, Any]) -> list[Text]:

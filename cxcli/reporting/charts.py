@@ -251,6 +251,25 @@ def distribution_svg(title: str, counts: Sequence[tuple[str, int]]) -> str:
     return _render(title, draw, 2.4)
 
 
+def themes_svg(title: str, themes: Sequence[dict[str, Any]], sides: Sequence[str]) -> str:
+    """cx themes: each term's z as a bar, the first side's to the right (red), the second's
+    to the left (green), the strongest at the top."""
+    title = plain(title, newlines=False)
+    rows = list(themes)[::-1]
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        ys = list(range(len(rows)))
+        colors = [NPS_PARTS[0][1] if t["z"] > 0 else NPS_PARTS[2][1] for t in rows]
+        ax.barh(ys, [t["z"] for t in rows], color=colors, height=0.6)
+        names = [plain(t["term"], newlines=False) for t in rows]
+        ax.set_yticks(ys, [n if len(n) <= 18 else n[:17] + "…" for n in names], fontsize=8)
+        ax.axvline(0, color=GREY, linewidth=0.8)
+        ax.set_xlabel(f"z  (right: {sides[0]}, left: {sides[1]})")
+
+    return _render(title, draw, 1.0 + 0.22 * len(rows))
+
+
 def spread_svg(
     title: str,
     points: Sequence[tuple[float, float]],

@@ -28,6 +28,7 @@ from .charts import (
     segments_svg,
     spread_svg,
     stacked_svg,
+    themes_svg,
     trend_svg,
 )
 from .summary import scope_text
@@ -106,6 +107,10 @@ def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     details = estimate.details
     if estimate.n == 0:
         return []
+    if details.get("themes"):
+        title = f"{label}: {' vs '.join(details['sides'])}"
+        picture = themes_svg(title, details["themes"], details["sides"])
+        return [(picture, f"Log-odds z of each term, {scope_text(outcome)}")]
     parts = next((p for key, p in CATEGORIES.items() if key in details), None)
     if parts is not None:
         rows = [("overall", _shares(details, parts))]
