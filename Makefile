@@ -40,6 +40,8 @@ demo: $(STAMP)
 	$(CX) mau sample_data/events.parquet --from 2025-01-01 --to 2025-07-01 --period month --format table
 	$(CX) redemption sample_data/loyalty.csv --member member --points pts --type kind --time at --format table
 	$(CX) cac --spend sample_data/spend.csv --customers sample_data/customers.csv --date Day --amount Cost --start Signup --channel Source --arpu 80 --margin 0.7 --format table
+	$(CX) sentiment sample_data/survey.csv --text Comment --score LTR --kpi nps --examples 2 --format table
+	$(CX) themes sample_data/survey.parquet --text Comment --score LTR --kpi nps --terms 5 --format table
 	$(CX) report --config sample_data/cx.toml
 	@echo "The HTML report: $(CURDIR)/cx-report/report.html"
 
