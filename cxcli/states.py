@@ -30,7 +30,7 @@ from .errors import InputError, UsageError
 from .fragments import Accumulator
 from .planning import Job, Plan, Query
 from .result import Report
-from .source import Input, ReadSettings, open_stream
+from .source import Input
 
 FORMAT = "cx-state"
 FORMAT_VERSION = 1
@@ -159,20 +159,25 @@ def _class(name: str, kind: type | None = None) -> Any:
 # --- writing ------------------------------------------------------------------------------
 
 
-def fingerprint(item: Input) -> str | None:
+def fingerprint(item: Input, endpoint: str | None = None) -> str | None:
     """A cheap fingerprint of a file's content: sha256 over its size and its first and last
     64 KiB (the same file under two names, or copied, has the same one); None for stdin and
-    data in memory, which cannot be read again."""
+    data in memory, which cannot be read again. `endpoint`: an S3 store's (--s3-endpoint)."""
     if item.is_stdin or item.format == "arrow" or item.path == "-":
         return None
     digest = hashlib.sha256(str(item.size).encode())
-    with open_stream(item, ReadSettings(), compressed=True) as stream:
-        head = stream.read(FINGERPRINT_BYTES)
-        digest.update(head)
-        tail = b""
-        while chunk := stream.read(1 << 20):
-            tail = (tail + chunk)[-FINGERPRINT_BYTES:]
-        digest.update(tail)
+    if item.remote:
+        from .datasets import open_file
+
+        source: Any = open_file(item, endpoint)
+    else:
+        source = open(item.read_path, "rb")  # noqa: SIM115 (closed below)
+    with source:  # random access: the tail is read without the middle
+        digest.update(source.read(FINGERPRINT_BYTES))
+        size = item.size or 0
+        if size > 2 * FINGERPRINT_BYTES:
+            source.seek(size - FINGERPRINT_BYTES)
+        digest.update(source.read(FINGERPRINT_BYTES) if size > FINGERPRINT_BYTES else b"")
     return "sample-sha256:" + digest.hexdigest()
 
 
@@ -201,7 +206,11 @@ def envelope(report: Report) -> dict[str, Any]:
         "confidence": query.confidence,
         "adjust": query.adjust,
         "inputs": [
-            {**item.to_dict(), "fingerprint": fingerprint(item), "passes": item.passes}
+            {
+                **item.to_dict(),
+                "fingerprint": fingerprint(item, query.s3_endpoint),
+                "passes": item.passes,
+            }
             for item in report.inputs
         ],
     }
