@@ -23,6 +23,7 @@ from .options import COLUMNS, OPTIONS, _param, common_parameters
 
 if TYPE_CHECKING:
     from ..planning import Baseline
+    from ..result import Report
 
 
 def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
@@ -176,7 +177,6 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
     """The command: its inputs and options through `compute` (the Python API's own path),
     then rendering, the gate's messages and the exit code."""
     from ..compute import compute
-    from ..render import render
 
     quiet = kw["quiet"]
 
@@ -205,15 +205,7 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
     if kw["hash_inputs"]:
         for item in report.inputs:
             item.hash()
-    if kw["output"]:
-        from ..output import write_atomic
-
-        write_atomic(kw["output"], lambda fh: render(report, fmt, fh))
-        notice(f"wrote {kw['output']}")
-    else:
-        color = fmt is Format.TABLE and _stdout_color()
-        render(report, fmt, sys.stdout, color=color)
-        sys.stdout.flush()
+    emit(report, fmt, kw["output"], notice)
     code = ExitCode.OK
     if report.gate and not report.gate["passed"]:
         for failure in report.gate["failures"]:
@@ -227,6 +219,21 @@ def _run(kpi_cls: type[Kpi], kw: dict[str, Any]) -> int:
         _error(f"cx {kpi_cls.name}: significant decline: {change_text(kpi, versus)}")
         code = ExitCode.GATE_FAILED
     return code
+
+
+def emit(report: Report, fmt: Format, output: str | None, notice: Callable[[str], None]) -> None:
+    """The report in `fmt`: to `output` atomically (said through `notice`), or to stdout
+    (in colour on a terminal that takes it)."""
+    from ..render import render
+
+    if output:
+        from ..output import write_atomic
+
+        write_atomic(output, lambda fh: render(report, fmt, fh))
+        notice(f"wrote {output}")
+    else:
+        render(report, fmt, sys.stdout, color=fmt is Format.TABLE and _stdout_color())
+        sys.stdout.flush()
 
 
 def read_baseline(text: str, kpi_name: str) -> Baseline:

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
-from ..render import Format
-from .kpis import ExitCode, _choose_format, _error, _stdout_color, guarded
+from .kpis import ExitCode, _choose_format, _error, emit, guarded
 from .options import format_option
 
 EXAMPLES = (
@@ -43,22 +41,16 @@ def merge(
     """
 
     def work() -> int:
-        from ..output import write_atomic
-        from ..render import render
         from ..states import merge_states, write_state
 
+        def notice(message: str) -> None:
+            if not quiet:
+                _error(f"cx merge: {message}")
+
         report = merge_states(states)
-        chosen = _choose_format(fmt, output)
         if emit_state:
             write_state(report, emit_state)
-        if output:
-            write_atomic(output, lambda fh: render(report, chosen, fh))
-            if not quiet:
-                _error(f"cx merge: wrote {output}")
-        else:
-            color = chosen is Format.TABLE and _stdout_color()
-            render(report, chosen, sys.stdout, color=color)
-            sys.stdout.flush()
+        emit(report, _choose_format(fmt, output), output, notice)
         return ExitCode.OK
 
     guarded("cx merge", debug, work)
