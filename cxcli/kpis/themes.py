@@ -167,10 +167,11 @@ class Themes(Kpi[TermCounts]):
         return TermCounts()
 
     def update(self, state: TermCounts, values: Mapping[str, np.ndarray]) -> TermCounts:
+        """The batch's terms folded into `state`'s sketches (the accumulator's own: no copy)."""
         from ..sketches import frequent
 
         sides, texts = values["text"], values["quote"]
-        out = TermCounts(_copy(state.a), _copy(state.b), list(state.docs))
+        out = state
         for side in (0, 1):
             chosen = texts[sides == side]
             if not len(chosen):
