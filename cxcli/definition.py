@@ -276,6 +276,24 @@ class Kpi(ABC, Generic[S]):
         return kpi.finalize(kpi.view(state, 0), confidence)
 
 
+class NetShares:
+    """A mixin for KPIs that are the difference of two shares on −100..100 (NPS: promoters −
+    detractors; net sentiment: positive − negative): their range and their CX-index score."""
+
+    net_name: ClassVar[str]
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        return -100.0, 100.0
+
+    def index_score(self, value: float) -> float | None:
+        return (value + 100) / 2
+
+    @property
+    def index_method(self) -> str:
+        return f"({self.net_name} + 100) / 2"
+
+
 def option_fields(kpi: Kpi | type[Kpi]) -> list[dataclasses.Field]:
     """The dataclass fields that are user options (`--name` on the command line)."""
     return [f for f in dataclasses.fields(kpi) if f.metadata.get("cli", True)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..definition import Estimate, Role
+from ..definition import Estimate, NetShares, Role
 from ..registry import register
 from ..stats import Test, nps_change_test, nps_interval
 from .histogram import ScoreKpi
@@ -36,7 +36,7 @@ SCORE = Role(
 
 @register
 @dataclass(frozen=True)
-class Nps(ScoreKpi):
+class Nps(NetShares, ScoreKpi):
     """Net Promoter Score from 0–10 answers."""
 
     name = "nps"
@@ -48,19 +48,9 @@ class Nps(ScoreKpi):
         "cat survey.csv | cx nps - --where \"Channel = 'email'\" --min 30 --gate-on interval",
     )
 
+    net_name = "NPS"
     scales = ("0-10",)
     default_scale = "0-10"
-
-    @property
-    def value_range(self) -> tuple[float, float]:
-        return -100.0, 100.0
-
-    def index_score(self, value: float) -> float | None:
-        return (value + 100) / 2
-
-    @property
-    def index_method(self) -> str:
-        return "(NPS + 100) / 2"
 
     @property
     def definition(self) -> str:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..definition import Estimate, Kpi, Role, option
+from ..definition import Estimate, Kpi, NetShares, Role, option
 from ..errors import UsageError
 from ..registry import register
 from ..stats import Test, mean_interval, nps_change_test, nps_interval, wilson
@@ -349,12 +349,13 @@ class Comments:
 
 @register
 @dataclass(frozen=True)
-class Sentiment(Kpi[Comments]):
+class Sentiment(NetShares, Kpi[Comments]):
     """Net sentiment of free text: % positive − % negative (VADER)."""
 
     name = "sentiment"
     title = "Customer Sentiment"
     indicator = "leading"  # what customers write moves before the scores do
+    net_name = "net sentiment"
     roles = (TEXT, SCORE)
     invalid_rule = "text that is not English is not scored (VADER's lexicon is English)"
     time_aliases = ("submitted_at", "created_at", "timestamp", "date", "time")
@@ -435,17 +436,6 @@ class Sentiment(Kpi[Comments]):
     @property
     def definition(self) -> str:
         return "sentiment.vader"
-
-    @property
-    def value_range(self) -> tuple[float, float]:
-        return -100.0, 100.0
-
-    def index_score(self, value: float) -> float | None:
-        return (value + 100) / 2
-
-    @property
-    def index_method(self) -> str:
-        return "(net sentiment + 100) / 2"
 
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
