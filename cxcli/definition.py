@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     from .windows import Window
 
 S = TypeVar("S")
+ROW_KEY = "__row__"  # the values entry of each used row's key, for a `row_keyed` KPI
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,12 @@ class Role:
     `kind` says how its values are read: "time" columns get a time format decided from a
     sample, "duration" columns a unit and a clock reading (`clock`: how two-field text such as
     `02:51` reads when nothing else says: "mm:ss", or "" for no reading), "score" columns a
-    label set. `former` lists earlier names of its option, still accepted. `sibling`: a column
-    named like this role's column plus `sibling` marks it (Qualtrics' `Q5_NPS_GROUP` marks
-    `Q5` as the NPS question). `meanings` says what a column named by an alias means, for the
-    error when two mean different things (`Canceled At` vs `Ended At`)."""
+    label set, and "columns" roles several columns: the user's comma-separated names or
+    globs (`price,support`, `'Q5_*'`), keyed `name[0]`, `name[1]` … (`role_columns`).
+    `former` lists earlier names of its option, still accepted. `sibling`: a column named
+    like this role's column plus `sibling` marks it (Qualtrics' `Q5_NPS_GROUP` marks `Q5` as
+    the NPS question). `meanings` says what a column named by an alias means, for the error
+    when two mean different things (`Canceled At` vs `Ended At`)."""
 
     name: str
     default: str
@@ -54,6 +57,14 @@ class Role:
     @property
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+
+def role_columns(role: Role, roles: Mapping[str, str]) -> str | list[str] | None:
+    """The column a role reads in a role → column mapping, or a "columns" role's list."""
+    if role.kind != "columns":
+        return roles.get(role.name)
+    found = [c for key, c in roles.items() if key.startswith(f"{role.name}[")]
+    return found or None
 
 
 def option(
@@ -96,6 +107,9 @@ class Kpi(ABC, Generic[S]):
     indicator: ClassVar[str] = "lagging"  # "leading" (moves first) or "lagging" (outcome)
     examples: ClassVar[tuple[str, ...]] = ()
     invalid_rule: ClassVar[str | None] = None  # the range rule a note gives when rows are invalid
+    # update gets each used row's key (ROW_KEY: its file and row number, bootstrap.row_keys),
+    # so a CSV file is read in one stream, whose row numbers are known as it goes
+    row_keyed: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -271,7 +285,14 @@ class Kpi(ABC, Generic[S]):
         parsed = kpi.parse(arrays, times)
         missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
-        state = kpi.update(kpi.init(), {k: p.values[used] for k, p in parsed.items()})
+        values = {k: p.values[used] for k, p in parsed.items()}
+        if kpi.row_keyed:
+            import numpy as np
+
+            from .bootstrap import row_keys
+
+            values[ROW_KEY] = row_keys("", np.flatnonzero(used))
+        state = kpi.update(kpi.init(), values)
         kpi = kpi.settle(state)
         return kpi.finalize(kpi.view(state, 0), confidence)
 

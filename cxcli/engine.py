@@ -216,8 +216,8 @@ def _fragments(
     """A fragment per file of each source (in order), read for every KPI that uses the
     source; a Parquet file is cut into row-group ranges when the schedule asks for at least
     `split_parquet` fragments and there are fewer files, and with `split_text` a large CSV
-    file into byte ranges (not under --strict or --skip-bad-lines: their row numbers must be
-    counted in one stream)."""
+    file into byte ranges (not under --strict or --skip-bad-lines, nor for a row-keyed KPI:
+    their row numbers must be counted in one stream)."""
     from .fragments import row_group_parts
 
     fragments = []
@@ -240,7 +240,8 @@ def _fragments(
             if split_parquet > files and item.format == "parquet":
                 parts = row_group_parts(item, settings[name], wanted)
             elif split_parquet > files and split_text and item.format == "csv":
-                exact = any(r.query.strict for r in kept) or settings[name].skip_bad_lines
+                exact = any(r.query.strict or r.kpi.row_keyed for r in kept)
+                exact = exact or settings[name].skip_bad_lines
                 ranges = None if exact else _byte_ranges(item, settings[name], wanted)
                 if ranges:
                     fragments += [

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from .changes import DEFAULT_ADJUST, GroupTests, adjust_together, change_dict
-from .definition import Kpi
+from .definition import Kpi, role_columns
 from .errors import InputError, shorten
 from .fragments import Accumulator
 from .periods import period_label
@@ -168,7 +168,7 @@ def finish(
     overall, groups, tests = results(acc)
     plan = next(iter(plans.values()))
     columns = {r: c for p in plans.values() for r, c in p.roles.items()}
-    params: dict[str, Any] = {role.name: columns.get(role.name) for role in kpi.roles}
+    params: dict[str, Any] = {role.name: role_columns(role, columns) for role in kpi.roles}
     params.update({old: columns.get(role.name) for role in kpi.roles for old in role.former})
     params["profile"] = job.profile
     params.update(kpi.params())

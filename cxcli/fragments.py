@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import check_duplicates
-from .definition import Kpi
+from .definition import ROW_KEY, Kpi
 from .errors import InputError, shorten
 from .formats import RangeError
 from .periods import period_codes
@@ -120,7 +120,8 @@ def scan(
         item.notes.append(f"{item.path} has no column {said}: its rows read it as missing")
     check_duplicates(reader.renamed, needed, item.path)
     # Row numbers in --strict errors and skipped lines must be global: one stream then.
-    exact_rows = any(acc.query.strict for acc in accs) or fragment.settings.skip_bad_lines
+    exact_rows = any(acc.query.strict or acc.kpi.row_keyed for acc in accs)
+    exact_rows = exact_rows or fragment.settings.skip_bad_lines
     workers = threads or os.cpu_count() or 1
     ranges = None
     whole = fragment.row_groups is None and fragment.byte_range is None
@@ -289,6 +290,8 @@ class Accumulator:
         n_missing, n_invalid = int(np.count_nonzero(missing)), int(bad.size)
         all_used = n_missing + n_invalid == 0  # no copy through the mask
         values = {role: p.values if all_used else p.values[used] for role, p in parsed.items()}
+        if self.kpi.row_keyed:
+            values[ROW_KEY] = rows.keys(item, np.flatnonzero(used))
         self.state = self.kpi.update(self.state, values)
         self.quality.add(n - n_missing - n_invalid, n_missing, n_invalid)
         invalid_roles = np.array(checks) if bad.size else None
@@ -389,6 +392,13 @@ class _Rows:
 
     def number(self, i: int) -> int:
         return self.first + (i if self.kept is None else int(self.kept[i])) + 1
+
+    def keys(self, item: Input, rows: np.ndarray) -> np.ndarray:
+        """The keys (bootstrap.row_keys) of the batch's rows `rows`."""
+        from .bootstrap import row_keys, source_name
+
+        numbers = self.first + (rows if self.kept is None else self.kept[rows])
+        return row_keys(source_name(item.path, item.partitions), numbers)
 
 
 def _once(shared: dict | None, key: tuple, compute: Callable[[], Any]) -> Any:

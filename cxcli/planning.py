@@ -4,6 +4,7 @@ Nothing here reads more than a header, a sample, or (for a default window) the d
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -82,14 +83,15 @@ class Query:
 
 def make_query(
     options: Mapping[str, Any],
-    columns: Mapping[str, str | None],
+    columns: Mapping[str, str | Sequence[str] | None],
     baseline: Baseline | None = None,
 ) -> Query:
     """A Query from option values keyed by their long names (`time_format` for
-    --time-format, `from` for --from): the KPI commands and `cx report` both build it here."""
+    --time-format, `from` for --from): the KPI commands and `cx report` both build it here.
+    A role of several columns may be given as a list of them (the Python API, a config)."""
     get = options.get
     return Query(
-        columns=dict(columns),
+        columns={role: _listed(role, value) for role, value in columns.items()},
         by=tuple(get("by") or ()),
         period=Period(get("period")) if get("period") else None,
         time=get("time"),
@@ -127,6 +129,15 @@ class Baseline:
     value: float
     source: str
     result: Mapping[str, Any] | None = None
+
+
+def _listed(role: str, value: str | Sequence[str] | None) -> str | None:
+    """A role's column, or a list of columns as the comma-separated text --attributes takes."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    raise UsageError(f"{role}: a column name or a list of column names, not {value!r}")
 
 
 def previous_baseline(data: Any, kpi_name: str, source: str) -> Baseline:
@@ -182,6 +193,10 @@ def plan_columns(
         if roles_read is not None and role.name not in roles_read:
             continue
         wanted = query.columns.get(role.name)
+        if role.kind == "columns":
+            chosen = _several(role, wanted, header, source, find)
+            named.update({f"{role.name}[{i}]": c for i, c in enumerate(chosen)})
+            continue
         if wanted:
             named[role.name] = find(wanted, role.option)
             continue
@@ -224,6 +239,32 @@ def plan_columns(
         names = {name: find(name, "--where") for name in columns_of(node)}
         node = rename(node, names)
     return Plan(roles, time, by, node)
+
+
+def _several(
+    role: Role, wanted: str | None, header: Sequence[str], source: str, find: Callable
+) -> list[str]:
+    """The columns of a "columns" role: comma-separated names, or globs (`Q5_*`) matched
+    against the header in its order; each column once."""
+    if not wanted or not wanted.strip(","):
+        raise UsageError(
+            f"{role.option} is required: name the columns, e.g. {role.option} price,support "
+            f"or {role.option} 'Q5_*'"
+        )
+    chosen: list[str] = []
+    for part in (p.strip() for p in wanted.split(",")):
+        if not part:
+            continue
+        if any(ch in part for ch in "*?["):
+            matched = [c for c in header if fnmatch.fnmatchcase(c, part)]
+            if not matched:
+                raise ColumnNotFound.for_role(
+                    source=source, role=role.option.lstrip("-"), wanted=part, available=header
+                )
+            chosen += matched
+        else:
+            chosen.append(find(part, role.option))
+    return list(dict.fromkeys(chosen))
 
 
 def _quoted(text: str, limit: int = 60) -> str:

@@ -183,11 +183,11 @@ def fingerprint(item: Input, endpoint: str | None = None) -> str | None:
 
 def envelope(report: Report) -> dict[str, Any]:
     """What a state says of the run it comes from (compared by `cx merge`)."""
-    from .definition import option_fields
+    from .definition import option_fields, role_columns
 
     kpi, query, params = report.kpi, report.query, report.params
     roles = {r: c for plan in report.plans.values() for r, c in plan.roles.items()}
-    columns = {role.name: roles.get(role.name) for role in kpi.roles}
+    columns = {role.name: role_columns(role, roles) for role in kpi.roles}
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

@@ -33,13 +33,20 @@ def role_parameters(kpi_cls: type[Kpi]) -> list[inspect.Parameter]:
         help_text = f"Column of {role.help} (default: {role.default}"
         help_text += f", or one of: {aliases}" if aliases else ""
         help_text += ", or the survey question that asks for it)" if role.wording else ")"
+        if role.kind == "columns":
+            help_text = f"Columns of {role.help} (required)"
         flags = [role.option, *("--" + old.replace("_", "-") for old in role.former)]
         params.append(
             _param(
                 role.name,
                 Annotated[
                     str | None,
-                    typer.Option(*flags, metavar="COL", help=help_text, rich_help_panel=COLUMNS),
+                    typer.Option(
+                        *flags,
+                        metavar="COLS" if role.kind == "columns" else "COL",
+                        help=help_text,
+                        rich_help_panel=COLUMNS,
+                    ),
                 ],
                 None,
             )

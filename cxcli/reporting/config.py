@@ -367,7 +367,13 @@ class _Reader:
         where = f"[[kpi]] #{index + 1} ({name})"
         options = {f.name: option_type(f) for f in option_fields(cls)}
         allowed: dict[str, Any] = {**ENTRY_KEYS, **(WINDOW_KEYS if cls.windowed else ROW_KEYS)}
-        allowed.update({name: str for role in cls.roles for name in (role.name, *role.former)})
+        allowed.update(
+            {
+                name: (str, list) if role.kind == "columns" else str
+                for role in cls.roles
+                for name in (role.name, *role.former)
+            }
+        )
         allowed.update({n: _toml_kind(t) for n, t in options.items()})
         if "labels" in options:
             allowed["labels"] = (str, dict)  # LABEL=NUMBER text, or a table
