@@ -77,7 +77,7 @@ __all__ = [
     "report",
     "inspect",
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
-    *("mau", "redemption", "sentiment", "themes"),
+    *("mau", "redemption", "sentiment", "themes", "drivers"),
 ]
 
 
@@ -372,6 +372,11 @@ sentiment = _kpi_function(
 themes = _kpi_function(
     "themes",
     f'cx.themes("{S}/survey.csv", text="Comment").details["themes"][0]["term"]\n    \'fine\'',
+)
+drivers = _kpi_function(
+    "drivers",
+    f'cx.drivers("{S}/survey.csv", outcome="LTR", attributes=["Price", "Support", "Delivery"])'
+    '.details["drivers"][0]["attribute"]\n    \'Support\'',
 )
 del S
 

@@ -62,6 +62,9 @@ CASES = {
         "data": f"{S}/survey.csv", "text": "Comment", "by": "Channel"}),
     "themes": (["themes", f"{S}/survey.parquet", "--text", "Comment", "--score", "LTR"], {
         "data": f"{S}/survey.parquet", "text": "Comment", "score": "LTR"}),
+    "drivers": (["drivers", f"{S}/survey.csv", "--attributes", "Price,Support,Delivery", "--by",
+                 "Region"], {"data": f"{S}/survey.csv", "outcome": "LTR",
+                             "attributes": ["Price", "Support", "Delivery"], "by": "Region"}),
 }  # fmt: skip
 
 

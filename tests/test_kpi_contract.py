@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxcli.definition import Estimate
+from cxcli.bootstrap import row_keys
+from cxcli.definition import ROW_KEY, Estimate
 from cxcli.periods import Period
 from cxcli.registry import all_kpis
 from cxcli.windows import explicit_window, split
@@ -84,6 +85,11 @@ SAMPLES["sentiment"] = lambda xs: {
     "text": [None if x < 0 else PHRASES[x % len(PHRASES)] for x in xs]
 }
 SAMPLES["themes"] = SAMPLES["sentiment"]
+SAMPLES["drivers"] = lambda xs: {
+    "outcome": [None if x < 0 else x % 11 for x in xs],
+    "attributes[0]": [(x * 7) % 5 + 1 for x in xs],
+    "attributes[1]": [None if x % 13 == 0 else (x * 3) % 5 + 1 for x in xs],
+}
 SAMPLES["retention"] = SAMPLES["churn"]
 SAMPLES["arpu"] = SAMPLES["clv"]
 OPTIONS = {"clv": {"lifespan": 3.0}}
@@ -118,7 +124,10 @@ def used_values(kpi, columns):
     parsed = kpi.parse({k: _array(v) for k, v in columns.items()})
     missing, invalid = kpi.row_status(parsed)
     used = ~(missing | invalid)
-    return {k: p.values[used] for k, p in parsed.items()}, int(used.sum())
+    values = {k: p.values[used] for k, p in parsed.items()}
+    if kpi.row_keyed:  # each row's key, as the engine gives it (its file and row number)
+        values[ROW_KEY] = row_keys("sample", np.flatnonzero(used))
+    return values, int(used.sum())
 
 
 def _array(values):

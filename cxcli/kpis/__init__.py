@@ -17,4 +17,5 @@ BUILTIN = (
     "redemption",
     "sentiment",
     "themes",
+    "drivers",
 )
