@@ -8,6 +8,7 @@ from ..definition import Kpi
 from ..escape import markdown
 from ..result import Report
 from .flat import safe_cell
+from .listings import Listing, listings, quotes
 from .text import (
     change_text,
     fmt_ci,
@@ -40,9 +41,11 @@ def render_markdown(report: Report) -> str:
     lines.append(headline)
     if data.get("baseline"):
         lines += ["", change_text(kpi, data["baseline"])]
+    for listing in listings({"details": data["details"]}):
+        lines += ["", *listing_lines(listing)]
     lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
     for note in data["notes"]:
-        lines.append(f"> {markdown(note)}")
+        lines += [f"> {markdown(note)}", ""]
     if data["groups"]:
         keys = list(data["groups"][0]["key"])
         has_change = any("change" in g for g in data["groups"])
@@ -70,9 +73,25 @@ def render_markdown(report: Report) -> str:
         if rows_note:
             lines += ["", f"_{markdown(rows_note.capitalize())}_"]
         lines.append("")
+    for listing in listings(data)[len(listings({"details": data["details"]})) :]:
+        lines += [*listing_lines(listing), ""]
+    for head, said in quotes(report, data):
+        lines += [f"**{markdown(head)}**", "", *(f"> “{markdown(q)}”  " for q in said), ""]
     if data.get("ranking"):
         lines += _ranking(kpi, data["ranking"])
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def listing_lines(listing: Listing) -> list[str]:
+    """A listing (themes, drivers) as a Markdown table."""
+    out = ["| " + " | ".join(map(data_cell, listing.header)) + " |"]
+    out.append(
+        "|" + "".join("---|" if i < listing.text else "---:|" for i in range(len(listing.header)))
+    )
+    for row in listing.rows:
+        cells = [data_cell(c) if i < listing.text else _cell(c) for i, c in enumerate(row)]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
 
 
 def _ranking(kpi: Kpi, ranking: dict[str, Any]) -> list[str]:

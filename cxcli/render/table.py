@@ -21,6 +21,7 @@ from .console import (
     keep_whole,
     terminal,
 )
+from .listings import Listing, listings, quotes
 from .text import (
     change_text,
     fmt_ci,
@@ -108,7 +109,7 @@ def _details_text(report: Report, data: dict[str, Any]) -> str:
     """Single-number details not already drawn as bars (mean, sd, pct_easy, index …)."""
     shown = {"promoters", "passives", "detractors", "pct_promoters", "pct_passives"}
     shown |= {"pct_detractors", "positive", "neutral", "negative", "pct_positive"}
-    shown |= {"pct_neutral", "pct_negative", "themes"}
+    shown |= {"pct_neutral", "pct_negative", "themes", "drivers", "r_squared"}
     details = dict(data["details"])
     quantiles = details.pop("quantiles", None) or {}
     details.update({k: v for k, v in quantiles.items() if k not in ("p50", "p90")})
@@ -156,9 +157,10 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     if "distribution" in data["details"]:
         console.print()
         console.print(_distribution(data))
-    if data["details"].get("themes"):
+    overall = listings({"details": data["details"]})
+    for listing in overall:
         console.print()
-        console.print(_themes_table(data["details"]))
+        console.print(_listing_table(listing))
     details = _details_text(report, data)
     if details:
         console.print(Text("Details: ", style="bold").append(details))
@@ -182,52 +184,33 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
             trend = fitted(console, lambda fold: _trend_table(report, data, fold), TREND_FOLDS)
             if trend[0] is not None:
                 console.print(trend[0])
-        for line in _disagreements(report, data):
+        for line in _quote_lines(report, data):
             console.print(line)
+        for listing in listings(data)[len(overall) :]:
+            console.print()
+            console.print(_listing_table(listing))
 
 
-def _themes_table(details: dict[str, Any]) -> Table:
-    """cx themes: each side's most over-represented terms, with z and the counts."""
-    a, b = details["sides"]
+def _listing_table(listing: Listing) -> Table:
+    """A listing (themes, drivers) as a rich table: its data as inert text."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (("side", "left"), ("term", "left"), ("z", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    table.add_column(f"in {a}", justify="right")
-    table.add_column(f"in {b}", justify="right")
-    for theme in details["themes"]:
-        table.add_row(
-            clean(theme["side"]),
-            clean(theme["term"]),
-            f"{theme['z']:+.1f}",
-            f"{theme['count_a']:,}",
-            f"{theme['count_b']:,}",
-        )
+    for i, name in enumerate(listing.header):
+        table.add_column(clean(name), justify="left" if i < listing.text else "right")
+    for row in listing.rows:
+        table.add_row(*(clean(c) if i < listing.text else c for i, c in enumerate(row)))
     return table
 
 
-def _disagreements(report: Report, data: dict[str, Any]) -> list[Text]:
-    """cx sentiment --score … --examples N: the comments of the best category that are
-    negative and of the worst that are positive, quoted."""
-    scorer = getattr(report.kpi, "scorer", None)
-    if scorer is None:
-        return []
-    names = [name for name, _, _ in scorer.categories]
+def _quote_lines(report: Report, data: dict[str, Any]) -> list[Text]:
+    """cx sentiment --score … --examples N: the quotes under their headings."""
     lines: list[Text] = []
-    for group in data["groups"]:
-        key = group["key"] or {}
-        category, quotes = key.get("category"), group["details"].get("quotes")
-        if not quotes or category not in (names[0], names[-1]):
-            continue
-        kind = "positive" if category == names[0] else "negative"
-        share = group["details"][f"pct_{kind}"]
-        where = ", ".join(f"{k} {v}" for k, v in key.items() if k != "category" and v)
-        head = f"{where + ': ' if where else ''}{category} answers with {kind} comments"
-        if share is not None:
-            head += f" ({share:.1f}%)"
-        if not lines:
-            lines.append(Text())
-        lines.append(Text(plain(head), style="bold"))
-        lines.extend(Text(f"  “{plain(q)}”") for q in quotes[kind])
+    for head, said in quotes(report, data):
+        lines += (
+            [Text(), Text(plain(head), style="bold")]
+            if not lines
+            else [Text(plain(head), style="bold")]
+        )
+        lines.extend(Text(f"  “{plain(q)}”") for q in said)
     return lines
 
 

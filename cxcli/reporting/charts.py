@@ -270,6 +270,38 @@ def themes_svg(title: str, themes: Sequence[dict[str, Any]], sides: Sequence[str
     return _render(title, draw, 1.0 + 0.22 * len(rows))
 
 
+def drivers_svg(title: str, drivers: Sequence[dict[str, Any]]) -> str:
+    """cx drivers: each attribute's importance (% of R²) as a bar with its interval as a
+    whisker, the most important at the top."""
+    title = plain(title, newlines=False)
+    rows = list(drivers)[::-1]
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        ys = list(range(len(rows)))
+        ax.barh(ys, [d["importance"] for d in rows], color=PALETTE[0], height=0.6)
+        spans = [(d, y) for d, y in zip(rows, ys, strict=True) if d["ci_low"] is not None]
+        if spans:
+            ax.errorbar(
+                [d["importance"] for d, _ in spans],
+                [y for _, y in spans],
+                xerr=[
+                    [max(d["importance"] - d["ci_low"], 0) for d, _ in spans],
+                    [max(d["ci_high"] - d["importance"], 0) for d, _ in spans],
+                ],
+                fmt="none",
+                ecolor=GREY,
+                capsize=3,
+                linewidth=1,
+            )
+        names = [plain(d["attribute"], newlines=False) for d in rows]
+        ax.set_yticks(ys, [n if len(n) <= 18 else n[:17] + "…" for n in names], fontsize=8)
+        ax.set_xlabel("% of R² (importance is not effect)")
+        ax.set_xlim(0, 100)
+
+    return _render(title, draw, 1.0 + 0.25 * len(rows))
+
+
 def spread_svg(
     title: str,
     points: Sequence[tuple[float, float]],

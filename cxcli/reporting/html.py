@@ -9,6 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..render.listings import listings, quotes
 from ..render.text import (
     MAX_SHOWN,
     change_text,
@@ -160,12 +161,41 @@ def _section(outcome: Outcome) -> str:
             parts.append(f"<figcaption>{escape(caption)}</figcaption>")
         parts.append("</figure>")
     parts.append(_groups_table(outcome))
+    parts.append(_listings(outcome))
     quality = report.to_dict(groups=False)["quality"]
     parts.append(f'<p class="meta">Data quality: {escape(quality_text(quality))}</p>')
     for note in [*report.overall.estimate.notes, *report.notes]:
         parts.append(f'<p class="note">{escape(note)}</p>')
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _listings(outcome: Outcome) -> str:
+    """The KPI's listings (the themes table, the drivers) and quotes, escaped."""
+    report = outcome.report
+    data = report.to_dict(groups=False)
+    data["groups"] = list(itertools.islice(report.group_dicts(), MAX_SHOWN))
+    out = []
+    for listing in listings(data):
+        cells = "".join(f"<th>{escape(h)}</th>" for h in listing.header)
+        out.append(f'<div class="wide"><table><tr>{cells}</tr>')
+        for line in listing.rows:
+            out.append(
+                "<tr>"
+                + "".join(
+                    f"<td>{escape(c)}</td>"
+                    if i < listing.text
+                    else f"<td class='num'>{escape(c)}</td>"
+                    for i, c in enumerate(line)
+                )
+                + "</tr>"
+            )
+        out.append("</table></div>")
+    for head, said in quotes(report, data):
+        out.append(f"<p><strong>{escape(head)}</strong></p><ul>")
+        out += [f"<li>“{escape(q)}”</li>" for q in said]
+        out.append("</ul>")
+    return "\n".join(out)
 
 
 def _groups_table(outcome: Outcome) -> str:

@@ -25,6 +25,7 @@ from .charts import (
     Line,
     Point,
     distribution_svg,
+    drivers_svg,
     segments_svg,
     spread_svg,
     stacked_svg,
@@ -107,6 +108,12 @@ def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     details = estimate.details
     if estimate.n == 0:
         return []
+    if details.get("drivers"):
+        title = f"{label}: importance of each attribute"
+        level = 100 * report.params.get("confidence", 0.95)
+        caption = f"Share of R² ({details['method']}; {level:g}% bootstrap intervals), "
+        caption += scope_text(outcome)
+        return [(drivers_svg(title, details["drivers"]), caption)]
     if details.get("themes"):
         title = f"{label}: {' vs '.join(details['sides'])}"
         picture = themes_svg(title, details["themes"], details["sides"])

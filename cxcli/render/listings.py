@@ -1,0 +1,89 @@
+"""What a KPI's details list beyond its headline, as plain text every format draws: the
+themes of `cx themes`, the drivers of `cx drivers` (overall and per group) and the quotes of
+`cx sentiment --score … --examples N`. The terminal, Markdown and the HTML report escape and
+lay them out their own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..result import Report
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A table of details: the first `text` columns are data (the format escapes them), the
+    rest cx's own numbers (right-aligned)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    text: int
+
+
+def listings(data: dict[str, Any]) -> list[Listing]:
+    """The listings of a report's dict (`Report.to_dict`, its groups included or not)."""
+    details, out = data["details"], []
+    if details.get("themes"):
+        out.append(themes(details))
+    if details.get("drivers"):
+        out.append(drivers([({}, details)]))
+    grouped = [(g["key"], g["details"]) for g in data.get("groups") or () if "key" in g]
+    if any(d.get("drivers") for _, d in grouped):
+        out.append(drivers(grouped))
+    return out
+
+
+def themes(details: dict[str, Any]) -> Listing:
+    """cx themes: each side's most over-represented terms, with z and the counts."""
+    a, b = details["sides"]
+    rows = [
+        [t["side"], t["term"], f"{t['z']:+.1f}", f"{t['count_a']:,}", f"{t['count_b']:,}"]
+        for t in details["themes"]
+    ]
+    return Listing(["side", "term", "z", f"in {a}", f"in {b}"], rows, 2)
+
+
+def drivers(groups: list[tuple[dict[str, Any], dict[str, Any]]]) -> Listing:
+    """cx drivers: each attribute's importance (% of R²) with its interval, its correlation
+    with the outcome and its β; a block of rows per group (its key first)."""
+    keys = list(groups[0][0]) if groups else []
+    rows = []
+    for key, details in groups:
+        for d in details.get("drivers") or ():
+            low, high = d["ci_low"], d["ci_high"]
+            rows.append(
+                [
+                    *("(missing)" if key[k] is None else str(key[k]) for k in keys),
+                    d["attribute"],
+                    f"{d['importance']:.1f}%",
+                    "" if low is None else f"[{low:.1f}, {high:.1f}]",
+                    f"{d['correlation']:+.2f}",
+                    f"{d['beta']:+.2f}",
+                ]
+            )
+    header = [*keys, "attribute", "importance", "interval", "r", "β"]
+    return Listing(header, rows, len(keys) + 1)
+
+
+def quotes(report: Report, data: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """cx sentiment --score … --examples N: for each group of the best category, its negative
+    comments, and of the worst its positive ones: (heading, quotes) each."""
+    scorer = getattr(report.kpi, "scorer", None)
+    if scorer is None:
+        return []
+    names = [name for name, _, _ in scorer.categories]
+    out = []
+    for group in data["groups"]:
+        key = group["key"] or {}
+        category, said = key.get("category"), group["details"].get("quotes")
+        if not said or category not in (names[0], names[-1]):
+            continue
+        kind = "positive" if category == names[0] else "negative"
+        share = group["details"][f"pct_{kind}"]
+        where = ", ".join(f"{k} {v}" for k, v in key.items() if k != "category" and v)
+        head = f"{where + ': ' if where else ''}{category} answers with {kind} comments"
+        if share is not None:
+            head += f" ({share:.1f}%)"
+        out.append((head, list(said[kind])))
+    return out
