@@ -42,6 +42,7 @@ demo: $(STAMP)
 	$(CX) cac --spend sample_data/spend.csv --customers sample_data/customers.csv --date Day --amount Cost --start Signup --channel Source --arpu 80 --margin 0.7 --format table
 	$(CX) sentiment sample_data/survey.csv --text Comment --score LTR --kpi nps --examples 2 --format table
 	$(CX) themes sample_data/survey.parquet --text Comment --score LTR --kpi nps --terms 5 --format table
+	$(CX) drivers sample_data/survey.csv --outcome LTR --attributes Price,Support,Delivery --by Region --format table
 	$(CX) report --config sample_data/cx.toml
 	@echo "The HTML report: $(CURDIR)/cx-report/report.html"
 

@@ -64,6 +64,10 @@ COMMENTS = np.array(
         ],
     ]
 )
+SURVEY_COLUMNS = [
+    *("Response ID", "Submitted At", "Region", "Channel", "LTR", "Sat", "Effort"),
+    *("Price", "Support", "Delivery", "Comment"),
+]
 BAD_SCORES = np.array(["11", "ten", "9.5", "N/A", "-1"])
 CHUNK = 500_000
 
@@ -83,6 +87,7 @@ def survey_chunk(rng: np.random.Generator, start: int, rows: int) -> dict[str, n
     category = np.where(ltr <= 6, 0, np.where(ltr <= 8, 1, 2))
     phrase = COMMENTS[category, rng.integers(0, COMMENTS.shape[1], rows)]
     comment = np.where(comment_pick < 0.35, phrase, "")
+    price, support, delivery = attribute_ratings(latent, base, start)
     return {
         "Response ID": np.arange(start + 1, start + rows + 1),
         "Submitted At": np.char.add(np.datetime_as_string(stamp, unit="s"), "Z"),
@@ -91,8 +96,27 @@ def survey_chunk(rng: np.random.Generator, start: int, rows: int) -> dict[str, n
         "LTR": ltr,
         "Sat": sat,
         "Effort": effort,
+        "Price": price,
+        "Support": support,
+        "Delivery": delivery,
         "Comment": comment,
     }
+
+
+def attribute_ratings(latent: np.ndarray, base: np.ndarray, start: int) -> list[np.ndarray]:
+    """Price, Support and Delivery ratings (1-5) that explain the answer's satisfaction to
+    different degrees (support most, delivery least), with a rating of how much the product
+    is worth that tracks support only through it. Their own generator: the other columns do
+    not change. 0 is a skipped question (written empty)."""
+    rng = np.random.default_rng([start, 20])
+    z = (latent - base) / 2.0
+    shared = rng.normal(0, 1, len(z))  # a part of price and support answers have in common
+    ratings = []
+    for loading, noise in ((0.45, 0.8), (0.75, 0.5), (0.3, 0.9)):
+        raw = loading * z + 0.35 * shared + noise * rng.normal(0, 1, len(z))
+        rating = np.clip(np.rint(3.4 + 1.1 * raw), 1, 5).astype(int)
+        ratings.append(np.where(rng.random(len(z)) < 0.06, 0, rating))
+    return ratings
 
 
 def messy_text(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
@@ -109,13 +133,13 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(
-            ["Response ID", "Submitted At", "Region", "Channel", "LTR", "Sat", "Effort", "Comment"]
-        )
+        writer.writerow(SURVEY_COLUMNS)
         for start in range(0, rows, CHUNK):
             chunk = survey_chunk(rng, start, min(CHUNK, rows - start))
             for name in ("LTR", "Sat", "Effort"):
                 chunk[name] = messy_text(rng, chunk[name])
+            for name in ("Price", "Support", "Delivery"):
+                chunk[name] = np.where(chunk[name] == 0, "", chunk[name].astype(str))
             writer.writerows(zip(*(chunk[name].tolist() for name in chunk), strict=True))
 
 
@@ -141,6 +165,10 @@ def write_parquet(path: Path, rows: int, seed: int) -> None:
                 "LTR": ltr,
                 "Sat": sat,
                 "Effort": messy_text(rng, chunk["Effort"]).astype(str),
+                **{
+                    name: pa.array(chunk[name], mask=chunk[name] == 0)
+                    for name in ("Price", "Support", "Delivery")
+                },
                 "Comment": chunk["Comment"],
             }
         )
