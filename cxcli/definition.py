@@ -149,6 +149,12 @@ class Kpi(ABC, Generic[S]):
     def check(self) -> None:
         """Raise UsageError when the options cannot work together (before any data is read)."""
 
+    def option_columns(self) -> dict[str, tuple[str, str]]:
+        """Columns an option names (`cx themes --segment "Region = 'EMEA'"` reads Region), as
+        key → (column, option): found in the header as a role's are, and given to `parse`
+        under the key."""
+        return {}
+
     def bind(self, roles: Mapping[str, str]) -> Kpi[S]:
         """This KPI for the roles chosen (a KPI whose formula depends on them returns a copy)."""
         return self

@@ -203,6 +203,8 @@ def plan_columns(
         column = detect_column(role, header, source=source, labels=labels)
         if column is not None:
             found[role.name] = column
+    if roles_read is None:
+        named.update({key: find(c, option) for key, (c, option) in kpi.option_columns().items()})
     try:
         roles = kpi.select_roles(named, found)
     except ColumnNotFound as exc:  # name the file and what it holds

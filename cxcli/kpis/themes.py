@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..definition import Estimate, Kpi, option
+from ..errors import CxError, UsageError
 from ..registry import register
 from .sentiment import ENGLISH, NEGATIVE, POSITIVE, SCORE, SCORE_KPIS, TEXT, Sentiment
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 
     from ..times import TimeSettings
     from ..values import Parsed
+    from ..where import Node
 
 LG_COUNTERS = 12  # 2^12 counters a side
 PRIOR = 1_000.0  # α0: the prior's total count
@@ -102,24 +104,54 @@ class Themes(Kpi[TermCounts]):
         flags=("--kpi",),
     )
     terms: int = option(10, "terms shown per side")
+    segment: str | None = option(
+        None,
+        "compare the comments of the rows where EXPR holds with the rest's (a --where "
+        "expression, e.g. \"Region = 'EMEA'\")",
+    )
     reader: Sentiment = field(default_factory=Sentiment, metadata={"cli": False})
+    segment_keys: tuple[tuple[str, str], ...] = field(default=(), metadata={"cli": False})
 
     @property
     def definition(self) -> str:
         return "themes.log_odds_dirichlet"
 
     def check(self) -> None:
+        from ..errors import UsageError
+
         self.reader.check()
         if self.terms < 1:
-            from ..errors import UsageError
-
             raise UsageError("--terms must be at least 1")
+        if self.segment is not None:
+            if self.score_kpi is not None:
+                raise UsageError("--segment and --kpi each choose the sides: give one")
+            self._expression()  # a malformed expression says so before any data is read
+
+    def _expression(self) -> Node:
+        from ..where import parse_where
+
+        try:
+            return parse_where(self.segment or "")
+        except CxError as exc:
+            raise UsageError(f"--segment: {exc.message.removeprefix('--where: ')}") from None
+
+    def option_columns(self) -> dict[str, tuple[str, str]]:
+        if self.segment is None:
+            return {}
+        from ..where import columns_of
+
+        named = columns_of(self._expression())
+        return {f"segment[{i}]": (c, "--segment") for i, c in enumerate(named)}
 
     def select_roles(self, named: dict[str, str], found: dict[str, str]) -> dict[str, str]:
         return self.reader.select_roles(named, found)
 
     def bind(self, roles: Mapping[str, str]) -> Themes:
-        return replace(self, reader=replace(self.reader, score_kpi=self.score_kpi).bind(roles))
+        if "score" in roles and self.segment is not None:
+            raise UsageError("--segment and --score each choose the sides: give one")
+        keys = tuple((c, k) for k, c in roles.items() if k.startswith("segment["))
+        reader = replace(self.reader, score_kpi=self.score_kpi).bind(roles)
+        return replace(self, reader=reader, segment_keys=keys or self.segment_keys)
 
     def fit(
         self,
@@ -132,6 +164,8 @@ class Themes(Kpi[TermCounts]):
 
     @property
     def sides(self) -> list[str]:
+        if self.segment is not None:
+            return ["segment", "rest"]
         scorer = self.reader.scorer
         if scorer is None:
             return ["negative", "positive"]
@@ -148,7 +182,13 @@ class Themes(Kpi[TermCounts]):
         parsed = self.reader.parse(columns, times)
         text = parsed["text"]
         none = np.zeros(len(text.values), dtype=bool)
-        if self.reader.scorer is None:
+        if self.segment is not None:
+            from ..where import evaluate, rename
+
+            node = rename(self._expression(), dict(self.segment_keys))
+            inside = evaluate(node, columns, len(none))
+            side = np.where(inside, 0, 1)
+        elif self.reader.scorer is None:
             compound = text.values
             side = np.where(compound <= NEGATIVE, 0, np.where(compound >= POSITIVE, 1, -1))
         else:
@@ -158,6 +198,8 @@ class Themes(Kpi[TermCounts]):
         out["quote"] = Parsed(np.array(columns["text"].to_pylist(), dtype=object), none, none)
         if "score" in parsed:
             out["score"] = parsed["score"]
+        for _, key in self.segment_keys:  # read for the sides: every value is usable
+            out[key] = Parsed(none, none, none)
         return out
 
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:

@@ -103,3 +103,59 @@ def test_themes_states_merge(tmp_path, cx):
     state = str(tmp_path / "t.state")
     assert cx(*args, "--emit-state", state).exit_code == 0
     assert cx("merge", state, "-f", "json").json == cx(*args).json
+
+
+def _segment_file(tmp_path) -> str:
+    """Comments of two stores: Leeds's gripe about parking, a background both share; the
+    segment's comments are as positive as the rest's, so only --segment can tell them apart."""
+    rng = random.Random(5)
+    lines = ["store,comment"]
+    for i in range(400):
+        store = "Leeds" if i % 4 == 0 else rng.choice(["York", "Hull", ""])
+        filler = " ".join(rng.choice(["order", "staff", "price", "product"]) for _ in range(3))
+        extra = "no parking spaces" if store == "Leeds" else "quick checkout"
+        lines.append(f'{store},"great shop, {extra}, {filler}"')
+    path = tmp_path / "stores.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_one_segment_against_the_rest(cx, tmp_path):
+    path = _segment_file(tmp_path)
+    data = cx("themes", path, "--text", "comment", "--segment", "store = 'Leeds'", "-q").json
+    details = data["details"]
+    assert details["sides"] == ["segment", "rest"]
+    assert details["comments"] == {"segment": 100, "rest": 300}  # an empty store is the rest
+    segment = [t["term"] for t in details["themes"] if t["side"] == "segment"]
+    rest = [t["term"] for t in details["themes"] if t["side"] == "rest"]
+    assert segment[0] in ("parking spaces", "no parking") and "parking" not in segment
+    assert rest[0] == "quick checkout"
+    assert data["params"]["segment"] == "store = 'Leeds'"
+    table = cx(
+        "themes", path, "--text", "comment", "--segment", "store = 'Leeds'", "-q", "-f", "table"
+    )
+    assert "in segment" in table.stdout and "in rest" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--segment", "shop = 'Leeds'"], "column 'shop' (--segment) not found"),
+        (["--segment", "store ="], "--segment: expected a column name or a value"),
+        (["--segment", "store = 'Leeds'", "--kpi", "nps"], "--segment and --kpi each choose"),
+    ],
+)
+def test_segment_errors_say_what_to_do(cx, tmp_path, args, message):
+    result = cx("themes", _segment_file(tmp_path), "--text", "comment", *args, "-q")
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_markdown_lists_the_themes_and_the_quotes(cx):
+    survey = str(SAMPLE / "survey.csv")
+    md = cx("themes", survey, "--text", "Comment", "--terms", "2", "-q", "-f", "markdown").stdout
+    assert "| side | term | z | in negative | in positive |" in md
+    assert "|---|---|---:|---:|---:|" in md
+    args = ["sentiment", survey, "--text", "Comment", "--score", "LTR", "--examples", "2", "-q"]
+    md = cx(*args, "-f", "markdown").stdout
+    assert "**promoter answers with negative comments" in md
+    assert "> “Great product, but delivery was late and the box was damaged”" in md

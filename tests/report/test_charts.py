@@ -200,3 +200,15 @@ def test_the_header_is_short_and_the_details_fold(sample_report):
     assert f"from {files} files, {rows:,} rows</p>" in html
     assert re.search(r"<details class=\"meta\"><summary>Technical details</summary>", html)
     assert json.dumps(data["cx_version"])[1:-1] in html.split("<details")[1]
+
+
+def test_the_report_lists_themes_and_draws_the_drivers(sample_report):
+    html = (sample_report[0] / "report.html").read_text()
+    sections = _sections(html)
+    themes = next(b for n, b in sections.items() if n.startswith("Comment themes"))
+    assert "<th>side</th><th>term</th><th>z</th><th>in detractor</th><th>in promoter</th>" in themes
+    assert "<td>detractor</td>" in themes and "<td class='num'>" in themes
+    drivers = next(b for n, b in sections.items() if n.startswith("Drivers of LTR"))
+    assert "<svg" in drivers and "importance of each attribute" in drivers
+    assert "<th>attribute</th><th>importance</th>" in drivers and "<td>Support</td>" in drivers
+    assert "importance is not effect" in drivers
