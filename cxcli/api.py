@@ -352,7 +352,7 @@ retention = _kpi_function(
     f'cx.retention("{S}/customers.csv", id="Customer", start="Signup", end="Cancelled").n\n    924',
 )
 clv = _kpi_function(
-    "clv", f'round(cx.clv("{S}/orders.csv", customer="Cust", lifespan=3).value, 2)\n    789.07'
+    "clv", f'round(cx.clv("{S}/orders.csv", customer="Cust", lifespan=3).value, 2)\n    1927.69'
 )
 arpu = _kpi_function(
     "arpu", f'round(cx.arpu("{S}/orders.csv", customer="Cust").value, 2)\n    291.5'

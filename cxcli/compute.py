@@ -46,6 +46,12 @@ def compute(
 
         write_state(report, options["emit_state"])
         notice(f"wrote the partial state to {options['emit_state']}")
+    per_customer = getattr(report.kpi, "per_customer", None)
+    if per_customer:
+        from .kpis.clv_models import write_per_customer
+
+        write_per_customer(report.kpi, report.accumulator.state, per_customer)
+        notice(f"wrote each customer's values to {per_customer}")
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)
     return report

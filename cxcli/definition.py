@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # numpy and pyarrow load on first use, so `cx --help` starts 
     import numpy as np
     import pyarrow as pa
 
+    from .planning import Query
     from .stats import Test
     from .times import TimeSettings
     from .values import Parsed
@@ -148,6 +149,11 @@ class Kpi(ABC, Generic[S]):
 
     def check(self) -> None:
         """Raise UsageError when the options cannot work together (before any data is read)."""
+
+    def adopt(self, query: Query) -> tuple[Kpi[S], Query]:
+        """This KPI and the run's query, for a KPI that takes a query option as its own
+        (`cx clv --model bgnbd --until D --holdout E` reads to E and splits at D itself)."""
+        return self, query
 
     def option_columns(self) -> dict[str, tuple[str, str]]:
         """Columns an option names (`cx themes --segment "Region = 'EMEA'"` reads Region), as

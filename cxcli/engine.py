@@ -101,6 +101,7 @@ def run_many(
     run start again with a larger block (files only: stdin cannot rewind). The first job's
     query says where fragments run (--engine, --jobs, --scheduler)."""
     for job in jobs:
+        job.kpi, job.query = job.kpi.adopt(job.query)
         job.kpi.check()
         if job.kpi.windowed:
             check_window_options(job.kpi, job.query)

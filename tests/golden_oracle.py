@@ -647,13 +647,17 @@ def check_clv(g: Golden) -> None:
     days = (valid["date"].max().normalize() - valid["date"].min().normalize()) / DAY + 1
     years = days / 365.2425
     customers = valid["Cust"].nunique()
-    aov, frequency = valid["amount"].mean(), len(valid) / customers / years
+    last = valid["date"].max().normalize()
+    firsts = valid.groupby("Cust")["date"].min().dt.normalize()
+    tenure = ((last - firsts) / DAY + 1).sum() / 365.2425  # each customer's own years
+    aov, frequency = valid["amount"].mean(), len(valid) / tenure
     details = {
         **order_details(valid),
         "customers": customers,
         "average_purchase_value": aov,
         "years": years,
         "observed_years": years,
+        "customer_years": tenure,
         "purchases_per_customer_per_year": frequency,
         "lifespan_years": 3,
         "margin": 0.3,

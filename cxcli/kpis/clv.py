@@ -1,10 +1,19 @@
-"""Customer Lifetime Value (CLV).
+"""Customer Lifetime Value (CLV), two ways (`--model`).
 
-CLV = average purchase value × purchases per customer per year × lifespan (years) × margin,
-over orders (`--customer`, `--amount`, `--date`). Average purchase value = revenue / orders;
-purchases per customer per year = orders / customers / years, where years is `--years` or the
-calendar days the order dates cover (first and last day included); lifespan is `--lifespan`
-or 1 / `--annual-churn`; `--margin` defaults to 1. Every component is in `details`.
+`historic` (default): CLV = average purchase value × purchases per customer-year × lifespan
+(years) × margin, over orders (`--customer`, `--amount`, `--date`). Average purchase value =
+revenue / orders; purchases per customer-year = orders / the customers' years as customers,
+each from their first order to the last order of the data, both days included
+(`clv.lifespan.tenure`, `clv.churn.tenure`); with `--years` = orders / customers / years, the
+earlier formula (`clv.lifespan.years`, `clv.churn.years`). Lifespan is `--lifespan` or
+1 / `--annual-churn`; `--margin` defaults to 1. Every component is in `details`.
+
+`bgnbd`: each customer's repeat purchases (purchase days after the first), recency and
+tenure in weeks to `--until` feed a BG/NBD model of purchasing and dropping out, their mean
+repeat spend a Gamma-Gamma model of spend (lifetime.py); CLV is each customer's expected
+spend over `--horizon` months, discounted by `--discount` a month, times `--margin`; the
+headline is its mean, with a parametric-bootstrap interval over the fitted parameters.
+`--holdout END` compares the predictions with the orders from `--until` to END.
 
 >>> Clv(lifespan=3, margin=0.5, years=1).compute({"customer": ["a", "a", "b"],
 ...     "amount": [10, 30, 20], "date": ["2024-01-01", "2025-01-01", "2024-07-01"]}).value
@@ -20,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from ..definition import Estimate, Kpi, option
 from ..distinct import DistinctSet
 from ..errors import UsageError
+from ..ledger import Ledger
 from ..money import check_currency, currency_option
 from ..periods import US_PER_DAY
 from ..registry import register
@@ -29,11 +39,13 @@ if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+    from ..planning import Query
     from ..times import TimeSettings
     from ..values import Parsed
 
 YEAR_US = 365.2425 * 86_400 * 1_000_000
 SHORT_SPAN_DAYS = 90  # a shorter span of orders gets a note: its yearly rate is extrapolated
+MODELS = ("historic", "bgnbd")
 
 
 @dataclass
@@ -47,6 +59,7 @@ class Orders:
     last: int | None = None
     gross: int = 0
     lines: int = 0
+    ledger: Ledger = field(default_factory=Ledger)  # spend by customer and purchase day
 
 
 @register
@@ -72,7 +85,23 @@ class Clv(Kpi[Orders]):
     margin: float = option(1.0, "gross margin (0-1) applied to revenue")
     years: float | None = option(None, "years the orders cover (default: their observed span)")
 
+    model: str = option(
+        "historic",
+        "historic: the formula over observed orders; bgnbd: BG/NBD and Gamma-Gamma models "
+        "fitted to each customer's purchases",
+        choices=MODELS,
+    )
+    horizon: int = option(12, "bgnbd: the months the value covers")
+    discount: float = option(0.01, "bgnbd: discount rate a month")
+    holdout: str | None = option(
+        None, "bgnbd: leave the orders from --until to END out of the fit and check against them"
+    )
+    per_customer: str | None = option(
+        None, "bgnbd: write each customer's P(alive), expected purchases and CLV to FILE"
+    )
     currency: str | None = currency_option()
+    calibration_end: int | None = field(default=None, metadata={"cli": False})  # --until, µs
+    holdout_end: int | None = field(default=None, metadata={"cli": False})
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -86,6 +115,24 @@ class Clv(Kpi[Orders]):
             raise UsageError("--years must be positive")
 
     def check(self) -> None:
+        if self.model == "bgnbd":
+            given = [
+                flag
+                for flag, value in (
+                    ("--lifespan", self.lifespan),
+                    ("--annual-churn", self.annual_churn),
+                    ("--years", self.years),
+                )
+                if value is not None
+            ]
+            if given:
+                raise UsageError(f"{given[0]} is for --model historic: bgnbd fits the lifespan")
+            if self.horizon < 1 or not 0 <= self.discount < 1:
+                raise UsageError("--horizon is at least 1 month, --discount a rate in [0, 1)")
+            return
+        if self.holdout is not None or self.per_customer is not None:
+            option = "--holdout" if self.holdout is not None else "--per-customer"
+            raise UsageError(f"{option} needs --model bgnbd")
         if self.lifespan is None and self.annual_churn is None:
             raise UsageError(
                 "cx clv needs the customer lifespan: give --lifespan YEARS or --annual-churn RATE"
@@ -95,7 +142,29 @@ class Clv(Kpi[Orders]):
 
     @property
     def definition(self) -> str:
-        return "clv.lifespan" if self.lifespan is not None else "clv.churn"
+        if self.model == "bgnbd":
+            return "clv.bgnbd"
+        base = "clv.lifespan" if self.lifespan is not None else "clv.churn"
+        return f"{base}.{'years' if self.years is not None else 'tenure'}"
+
+    def adopt(self, query: Query) -> tuple[Clv, Query]:
+        """bgnbd: --until ends the calibration, not the rows read: with --holdout the rows up
+        to its end are read, and the KPI splits them."""
+        if self.model != "bgnbd" or self.holdout_end is not None:  # adopted already
+            return self, query
+        from dataclasses import replace
+
+        from ..periods import parse_date
+
+        if self.holdout is None:
+            return replace(self, calibration_end=query.until), query
+        if query.until is None:
+            raise UsageError("--holdout needs --until: the end of the calibration period")
+        end = parse_date(self.holdout, "--holdout")
+        if end <= query.until:
+            raise UsageError("--holdout must end after --until")
+        kpi = replace(self, calibration_end=query.until, holdout_end=end)
+        return kpi, replace(query, until=end)
 
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
@@ -106,6 +175,7 @@ class Clv(Kpi[Orders]):
         return Orders()
 
     def update(self, state: Orders, values: Mapping[str, np.ndarray]) -> Orders:
+        import numpy as np
         import pyarrow as pa
 
         dates = values["date"]
@@ -116,7 +186,10 @@ class Clv(Kpi[Orders]):
         state.gross += micros(values["gross"])
         state.orders += int(orders.sum())
         state.lines += int((values["kind"] == LINE_ROW).sum())
-        state.customers.add(pa.array(values["customer"][orders], pa.string()))
+        ids = pa.array(values["customer"][orders], pa.string())
+        state.customers.add(ids)
+        spend = np.round(values["amount"][orders] * MICRO).astype(np.int64)
+        state.ledger.add(ids, dates[orders] // US_PER_DAY, spend)
         low, high = int(dates.min()), int(dates.max())
         state.first = low if state.first is None else min(state.first, low)
         state.last = high if state.last is None else max(state.last, high)
@@ -133,9 +206,14 @@ class Clv(Kpi[Orders]):
             max(lasts) if lasts else None,
             a.gross + b.gross,
             a.lines + b.lines,
+            a.ledger.merge(b.ledger),
         )
 
     def finalize(self, state: Orders, confidence: float = 0.95) -> Estimate:
+        if self.model == "bgnbd":
+            from .clv_models import bgnbd_estimate
+
+            return bgnbd_estimate(self, state, confidence)
         customers = state.customers.count()
         revenue = state.revenue / MICRO
         observed = _span_years(state.first, state.last)
@@ -146,7 +224,11 @@ class Clv(Kpi[Orders]):
             else (1 / self.annual_churn if self.annual_churn else None)
         )
         aov = revenue / state.orders if state.orders else None
-        frequency = state.orders / customers / years if customers and years else None
+        tenure = _customer_years(state) if self.years is None else None
+        if self.years is not None:
+            frequency = state.orders / customers / years if customers and years else None
+        else:
+            frequency = state.orders / tenure if tenure else None
         details: dict[str, Any] = {
             "revenue": revenue,
             "orders": state.orders,
@@ -154,6 +236,7 @@ class Clv(Kpi[Orders]):
             "average_purchase_value": aov,
             "years": years,
             "observed_years": observed,
+            "customer_years": tenure,
             "purchases_per_customer_per_year": frequency,
             "lifespan_years": lifespan,
             "margin": self.margin,
@@ -173,8 +256,25 @@ class Clv(Kpi[Orders]):
                 f"the orders cover only {days} days: purchases per year are extrapolated from "
                 "them (--years sets the span)",
             )
+        if self.years is None and lifespan and observed and lifespan > observed:
+            notes += (
+                f"the value is mostly the lifespan assumption: the orders cover "
+                f"{observed:.1f} years, the lifespan is {lifespan:g}",
+            )
         value = aov * frequency * lifespan * self.margin if lifespan else None
         return Estimate(value, customers, None, details, notes)
+
+
+def _customer_years(state: Orders) -> float | None:
+    """The customers' years as customers: each from their first order to the last order of
+    the data, both days included."""
+    from ..ledger import customers_of
+
+    firsts = customers_of(state.ledger.table()).first
+    if state.last is None or not len(firsts):
+        return None
+    days = (state.last // US_PER_DAY - firsts + 1).sum()
+    return float(days) * US_PER_DAY / YEAR_US
 
 
 def _span_years(first: int | None, last: int | None) -> float | None:

@@ -1,7 +1,7 @@
 """What a KPI's details list beyond its headline, as plain text every format draws: the
-themes of `cx themes`, the drivers of `cx drivers` (overall and per group) and the quotes of
-`cx sentiment --score … --examples N`. The terminal, Markdown and the HTML report escape and
-lay them out their own way."""
+themes of `cx themes`, the drivers of `cx drivers` (overall and per group), the models of
+`cx clv --model bgnbd` and the quotes of `cx sentiment --score … --examples N`. The terminal,
+Markdown and the HTML report escape and lay them out their own way."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def listings(data: dict[str, Any]) -> list[Listing]:
         out.append(themes(details))
     if details.get("drivers"):
         out.append(drivers([({}, details)]))
+    if details.get("bgnbd"):
+        out += models(details)
     grouped = [(g["key"], g["details"]) for g in data.get("groups") or () if "key" in g]
     if any(d.get("drivers") for _, d in grouped):
         out.append(drivers(grouped))
@@ -42,6 +44,48 @@ def themes(details: dict[str, Any]) -> Listing:
         for t in details["themes"]
     ]
     return Listing(["side", "term", "z", f"in {a}", f"in {b}"], rows, 2)
+
+
+def models(details: dict[str, Any]) -> list[Listing]:
+    """cx clv --model bgnbd: the fitted parameters, and the holdout check."""
+    bg, gg = details["bgnbd"], details["gamma_gamma"]
+    yes = {True: "yes", False: "no"}
+    rows = [
+        [
+            "BG/NBD (weeks)",
+            f"r {bg['r']:.3g} · α {bg['alpha']:.4g} · a {bg['a']:.3g} · b {bg['b']:.4g}",
+            yes[bg["converged"]],
+        ],
+        [
+            "Gamma-Gamma",
+            f"p {gg['p']:.3g} · q {gg['q']:.3g} · γ {gg['gamma']:.4g}",
+            yes[gg["converged"]],
+        ],
+    ]
+    out = [Listing(["model", "parameters", "converged"], rows, 3)]
+    holdout = details.get("holdout")
+    if holdout:
+
+        def error(value: float | None) -> str:
+            return "" if value is None else f"{value:+.1f}%"
+
+        rows = [
+            [
+                "purchases",
+                f"{holdout['predicted_purchases']:,.0f}",
+                f"{holdout['actual_purchases']:,}",
+                error(holdout["purchases_error_pct"]),
+            ],
+            [
+                "revenue",
+                f"{holdout['predicted_revenue']:,.2f}",
+                f"{holdout['actual_revenue']:,.2f}",
+                error(holdout["revenue_error_pct"]),
+            ],
+        ]
+        head = f"holdout {holdout['from']} to {holdout['to']}"
+        out.append(Listing([head, "predicted", "actual", "error"], rows, 1))
+    return out
 
 
 def drivers(groups: list[tuple[dict[str, Any], dict[str, Any]]]) -> Listing:

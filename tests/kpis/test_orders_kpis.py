@@ -47,16 +47,42 @@ def test_clv_components_by_hand():
     assert est.details["average_purchase_value"] == pytest.approx(aov)
     assert est.details["purchases_per_customer_per_year"] == pytest.approx(freq)
     assert est.value == pytest.approx(aov * freq * 2 * 0.25)
-    assert kpi.definition == "clv.lifespan"
+    assert kpi.definition == "clv.lifespan.years"  # --years: the formula as it was
 
 
-def test_clv_from_annual_churn_and_observed_span():
-    est = Clv(annual_churn=0.5).compute(
+def test_clv_from_annual_churn_and_each_customers_tenure():
+    kpi = Clv(annual_churn=0.5)
+    est = kpi.compute(
         {"customer": ["a", "b"], "amount": [100, 100], "date": ["2024-01-01", "2025-01-01"]}
     )
     years = 367 / 365.2425  # 1 Jan 2024 to 1 Jan 2025, both days included (2024 is a leap year)
     assert est.details["lifespan_years"] == 2.0 and est.details["years"] == pytest.approx(years)
-    assert est.value == pytest.approx(100 * (2 / 2 / years) * 2)
+    # a is a customer for 367 days, b (first order on the last day) for 1
+    tenure = (367 + 1) / 365.2425
+    assert est.details["customer_years"] == pytest.approx(tenure)
+    assert est.value == pytest.approx(100 * (2 / tenure) * 2)
+    assert kpi.definition == "clv.churn.tenure"
+    assert "mostly the lifespan assumption" in est.notes[-1]  # 2 years from 1 year of orders
+
+
+def test_clv_tenure_counts_a_growing_base_by_each_customers_time():
+    """Three customers a year apart, each ordering monthly: purchases per customer-year are
+    12, where dividing by the whole span (the --years formula) gives 8."""
+    rows = {"customer": [], "amount": [], "date": []}
+    for start, name in ((2022, "a"), (2023, "b"), (2024, "c")):
+        for year in range(start, 2025):
+            for month in range(1, 13):
+                rows["customer"].append(name)
+                rows["amount"].append(10)
+                rows["date"].append(f"{year}-{month:02d}-01")
+    est = Clv(lifespan=1).compute(rows)
+    orders, span = 72, est.details["observed_years"]
+    assert est.details["purchases_per_customer_per_year"] == pytest.approx(
+        orders / est.details["customer_years"]
+    )
+    assert est.details["purchases_per_customer_per_year"] == pytest.approx(12, rel=0.05)
+    old = Clv(lifespan=1, years=span).compute(rows)
+    assert old.details["purchases_per_customer_per_year"] == pytest.approx(orders / 3 / span)
 
 
 def test_clv_needs_a_lifespan():
