@@ -7,7 +7,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 CX := $(VENV)/bin/cx
 
-.PHONY: install lock demo test lint golden sample bench bench-scale fuzz scale calibration clean
+.PHONY: install lock demo test lint golden sample bench bench-scale bench-clv fuzz scale calibration clean
 
 install: $(STAMP)
 
@@ -36,6 +36,7 @@ demo: $(STAMP)
 	$(CX) churn sample_data/customers.csv --id Customer --start Signup --end Cancelled --format table
 	$(CX) retention sample_data/customers.csv --from 2025-01-01 --to 2025-07-01 --period quarter --by Plan --format table
 	$(CX) clv sample_data/orders.csv --customer Cust --amount Amount --date Ordered --lifespan 3 --margin 0.3 --format table
+	$(CX) clv tests/data/cdnow_sample.csv --customer customer_id --model bgnbd --until 1997-10-01 --holdout 1998-07-01 --format table
 	$(CX) arpu sample_data/orders.csv --from 2025-01-01 --to 2025-07-01 --period month --format table
 	$(CX) mau sample_data/events.parquet --from 2025-01-01 --to 2025-07-01 --period month --format table
 	$(CX) redemption sample_data/loyalty.csv --member member --points pts --type kind --time at --format table
@@ -87,6 +88,10 @@ scale: $(STAMP)
 # Coverage of every interval and size of every test, by exact enumeration and simulation with
 # known truths (a few minutes); exits 1 when one is out of its target. The table is the README's.
 # CALIBRATION_ARGS="--sims 200 --enumerate 20" is CI's budget.
+# BG/NBD and Gamma-Gamma fit time on 1M customers drawn from the models.
+bench-clv: $(STAMP)
+	$(VENV)/bin/python bench/clv_fit.py $(CLV_ARGS)
+
 calibration: $(STAMP)
 	$(VENV)/bin/python bench/calibration.py $(CALIBRATION_ARGS)
 

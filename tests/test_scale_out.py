@@ -34,10 +34,11 @@ def demo_commands() -> list[str]:
 
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory) -> Path:
-    """Each sample file cut into 3 files (sample_data/NAME.EXT → NAME_EXT/partI.EXT); the
-    Parquet parts have several row groups, which --jobs and Dask read as fragments."""
+    """Each sample file (and the CDNOW test file) cut into 3 files (sample_data/NAME.EXT →
+    NAME_EXT/partI.EXT); the Parquet parts have several row groups, which --jobs and Dask read
+    as fragments."""
     root = tmp_path_factory.mktemp("parts")
-    for path in sorted(SAMPLE.iterdir()):
+    for path in [*sorted(SAMPLE.iterdir()), ROOT / "tests" / "data" / "cdnow_sample.csv"]:
         if path.suffix == ".csv":
             names = pcsv.read_csv(path).column_names
             types = {n: pa.string() for n in names}
@@ -61,7 +62,7 @@ def parts(tmp_path_factory) -> Path:
 def on_parts(command: str, root: Path) -> list[str]:
     """The demo command over the parts instead of the sample file, as JSON."""
     args = shlex.split(command.replace("--format table", "--format json"))
-    found = re.compile(r"^sample_data/(\w+)\.(csv|parquet)$")
+    found = re.compile(r"^(?:sample_data|tests/data)/(\w+)\.(csv|parquet)$")
     return [str(root / f"{m[1]}_{m[2]}") if (m := found.match(a)) else a for a in args]
 
 
