@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ..values import Parsed
 
 YEAR_US = 365.2425 * 86_400 * 1_000_000
-SHORT_SPAN_DAYS = 90  # a shorter span of orders gets a note: its yearly rate is extrapolated
+SHORT_SPAN_DAYS = 365  # a shorter span of orders gets a note: its yearly rate is extrapolated
 MODELS = ("historic", "bgnbd")
 
 
@@ -253,8 +253,8 @@ class Clv(Kpi[Orders]):
         notes = ()
         if self.years is None and days < SHORT_SPAN_DAYS:
             notes = (
-                f"the orders cover only {days} days: purchases per year are extrapolated from "
-                "them (--years sets the span)",
+                f"the orders cover only {days} days, less than a year: purchases per year are "
+                "extrapolated from them (--years sets the span)",
             )
         if self.years is None and lifespan and observed and lifespan > observed:
             notes += (

@@ -105,7 +105,9 @@ def test_clv_span_counts_both_end_days_and_notes_a_short_one():
     assert est.notes == ()
     short = Clv(lifespan=1).compute({**dates, "date": ["2025-06-01 09:00", "2025-06-30 18:00"]})
     assert short.details["observed_years"] * 365.2425 == pytest.approx(30)
-    assert "30 days" in short.notes[0]
+    assert "30 days, less than a year" in short.notes[0]
+    year = Clv(lifespan=1).compute({**dates, "date": ["2024-07-01", "2025-06-29"]})
+    assert "364 days, less than a year" in year.notes[0]
 
 
 def us(days):
