@@ -39,6 +39,8 @@ demo: $(STAMP)
 	$(CX) clv tests/data/cdnow_sample.csv --customer customer_id --model bgnbd --until 1997-10-01 --holdout 1998-07-01 --format table
 	$(CX) arpu sample_data/orders.csv --from 2025-01-01 --to 2025-07-01 --period month --format table
 	$(CX) mau sample_data/events.parquet --from 2025-01-01 --to 2025-07-01 --period month --format table
+	$(CX) cohorts sample_data/customers.csv --id Customer --start Signup --end Cancelled --period quarter --format table
+	$(CX) cohorts sample_data/events.parquet --user uid --time ts --period week --format table
 	$(CX) redemption sample_data/loyalty.csv --member member --points pts --type kind --time at --format table
 	$(CX) cac --spend sample_data/spend.csv --customers sample_data/customers.csv --date Day --amount Cost --start Signup --channel Source --arpu 80 --margin 0.7 --format table
 	$(CX) sentiment sample_data/survey.csv --text Comment --score LTR --kpi nps --examples 2 --format table

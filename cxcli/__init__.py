@@ -20,7 +20,7 @@ API = (
     "UsageError",
     "ConfigError",
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
-    *("mau", "redemption", "sentiment", "themes", "drivers"),
+    *("mau", "redemption", "sentiment", "themes", "drivers", "cohorts"),
 )
 
 

@@ -77,7 +77,7 @@ __all__ = [
     "report",
     "inspect",
     *("nps", "csat", "ces", "fcr", "aht", "art", "churn", "retention", "clv", "arpu", "cac"),
-    *("mau", "redemption", "sentiment", "themes", "drivers"),
+    *("mau", "redemption", "sentiment", "themes", "drivers", "cohorts"),
 ]
 
 
@@ -377,6 +377,10 @@ drivers = _kpi_function(
     "drivers",
     f'cx.drivers("{S}/survey.csv", outcome="LTR", attributes=["Price", "Support", "Delivery"])'
     '.details["drivers"][0]["attribute"]\n    \'Support\'',
+)
+cohorts = _kpi_function(
+    "cohorts",
+    f'cx.cohorts("{S}/customers.csv", period="quarter").details["cohorts"][0]["size"]\n    326',
 )
 del S
 

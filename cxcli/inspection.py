@@ -5,6 +5,7 @@ column detection the KPI commands use — and a starter report config from that.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,12 +320,16 @@ def starter_config(files: Sequence[str], base: Path) -> str:
         lines.append(f"{name} = {_toml(_relative(info.path, base))}")
     lines.append("")
     multi: dict[str, dict[str, tuple[str, Usable]]] = {}
+    files_of = Counter(u.kpi for info in infos for u in info.usable if u.input is None)
     for info in infos:
         for use in info.usable:
             if use.input is not None:
                 multi.setdefault(use.kpi, {})[use.input] = (names[info.path], use)
                 continue
-            lines += _entry(use.kpi, {"input": names[info.path]}, use.roles, use.why)
+            source = names[info.path]
+            title = all_kpis()[use.kpi].title
+            label = f"{title} ({source})" if files_of[use.kpi] > 1 else title  # one key each
+            lines += _entry(use.kpi, {"input": source}, use.roles, use.why, label)
     for kpi, found in multi.items():
         if set(found) == set(all_kpis()[kpi].inputs):
             inputs = {name: source for name, (source, _) in found.items()}
@@ -338,10 +343,12 @@ def starter_config(files: Sequence[str], base: Path) -> str:
     return "\n".join(lines)
 
 
-def _entry(kpi: str, inputs: dict[str, str], roles: dict[str, str], why: str = "") -> list[str]:
+def _entry(
+    kpi: str, inputs: dict[str, str], roles: dict[str, str], why: str = "", label: str = ""
+) -> list[str]:
     cls = all_kpis()[kpi]
     lines = [f"# found: {why}"] if why else []
-    lines += ["[[kpi]]", f"kpi = {_toml(kpi)}", f"label = {_toml(cls.title)}"]
+    lines += ["[[kpi]]", f"kpi = {_toml(kpi)}", f"label = {_toml(label or cls.title)}"]
     lines += [f"{name} = {_toml(source)}" for name, source in inputs.items()]
     lines += [f"{role} = {_toml(column)}" for role, column in roles.items()]
     bound = "min" if cls().higher_is_better else "max"

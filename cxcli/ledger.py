@@ -2,7 +2,8 @@
 (each customer's tenure; the frequency, recency and spend the BG/NBD model is fitted to).
 
 Rows are (customer, day, spend in µ-units), one per customer and day once compacted (orders on
-one day are one purchase, as in the models' papers); memory follows customer-days, not orders.
+one day are one purchase, as in the models' papers); memory follows customer-days, not orders
+— or, keeping first days only (the historic formula's tenure), customers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Ledger:
     """Customer-day spend rows in chunks (ids, days since 1970, µ-units), compacted as they
     grow."""
 
+    firsts: bool = False  # keep each customer's first day only (its spend summed): tenure
     customer: list[pa.Array] = field(default_factory=list)
     day: list[np.ndarray] = field(default_factory=list)
     spend: list[np.ndarray] = field(default_factory=list)
@@ -31,7 +33,7 @@ class Ledger:
 
         if len(days) == 0:
             return
-        self._append(_aggregated(customers.cast(pa.string()), days, spend))
+        self._append(_aggregated(customers.cast(pa.string()), days, spend, self.firsts))
         if self.size > 2 * self.compact_size + 65_536:
             self.compact()
 
@@ -43,6 +45,7 @@ class Ledger:
 
     def merge(self, other: Ledger) -> Ledger:
         out = Ledger(
+            self.firsts or other.firsts,
             [*self.customer, *other.customer],
             [*self.day, *other.day],
             [*self.spend, *other.spend],
@@ -69,12 +72,16 @@ class Ledger:
             pa.chunked_array(self.customer, pa.string()).combine_chunks(),
             np.concatenate(self.day),
             np.concatenate(self.spend),
+            self.firsts,
         )
         return table.sort_by([("customer", "ascending"), ("day", "ascending")]) if sort else table
 
 
-def _aggregated(customers: pa.Array, days: np.ndarray, spend: np.ndarray) -> pa.Table:
-    """One row per customer and day, its spend summed."""
+def _aggregated(
+    customers: pa.Array, days: np.ndarray, spend: np.ndarray, firsts: bool = False
+) -> pa.Table:
+    """One row per customer and day, its spend summed (`firsts`: per customer, its first
+    day)."""
     import pyarrow as pa
 
     table = pa.table(
@@ -84,13 +91,14 @@ def _aggregated(customers: pa.Array, days: np.ndarray, spend: np.ndarray) -> pa.
             "spend": pa.array(spend, pa.int64()),
         }
     )
-    summed = table.group_by(["customer", "day"]).aggregate([("spend", "sum")])
+    if firsts:
+        summed = table.group_by("customer").aggregate([("day", "min"), ("spend", "sum")])
+        day = summed.column("day_min")
+    else:
+        summed = table.group_by(["customer", "day"]).aggregate([("spend", "sum")])
+        day = summed.column("day")
     return pa.table(
-        {
-            "customer": summed.column("customer"),
-            "day": summed.column("day"),
-            "spend": summed.column("spend_sum"),
-        }
+        {"customer": summed.column("customer"), "day": day, "spend": summed.column("spend_sum")}
     )
 
 

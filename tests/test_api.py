@@ -65,6 +65,9 @@ CASES = {
     "drivers": (["drivers", f"{S}/survey.csv", "--attributes", "Price,Support,Delivery", "--by",
                  "Region"], {"data": f"{S}/survey.csv", "outcome": "LTR",
                              "attributes": ["Price", "Support", "Delivery"], "by": "Region"}),
+    "cohorts": (["cohorts", f"{S}/events.parquet", "--user", "uid", "--time", "ts", "--period",
+                 "week"], {"data": f"{S}/events.parquet", "user": "uid", "time": "ts",
+                           "period": "week"}),
 }  # fmt: skip
 
 

@@ -41,7 +41,9 @@ def test_a_report_compared_with_itself_is_no_change(cx, tmp_path, name):
 
 
 def test_kpis_without_a_test_still_give_the_change(cx, tmp_path):
-    assert set(FILES) | {"clv", "arpu", "cac", "mau", "themes", "drivers"} == set(all_kpis())
+    assert set(FILES) | {"clv", "arpu", "cac", "mau", "themes", "drivers", "cohorts"} == set(
+        all_kpis()
+    )
     data = cx("mau", str(SAMPLE / "events.parquet"), "-q", "--baseline", "6000").json
     assert data["params"]["from"] == "2025-06-01"  # the sample reaches 30 June
     assert data["baseline"]["delta"] == data["value"] - 6000 and data["baseline"]["p_value"] is None

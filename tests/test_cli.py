@@ -457,7 +457,7 @@ def test_clv_and_arpu_through_the_cli(cx):
         "2",
         "-q",
     ).json
-    assert clv["definition"] == "clv.lifespan" and clv["details"]["years"] == 2.0
+    assert clv["definition"] == "clv.lifespan.years" and clv["details"]["years"] == 2.0
     assert clv["quality"]["missing"] == 23  # amounts given as n/a
     arpu = cx("arpu", ORDERS, "-q", "--from", "2025-01-01", "--to", "2025-07-01").json
     assert arpu["params"]["customer"] == "Cust" and arpu["n"] > 0

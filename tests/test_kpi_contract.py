@@ -90,6 +90,10 @@ SAMPLES["drivers"] = lambda xs: {
     "attributes[0]": [(x * 7) % 5 + 1 for x in xs],
     "attributes[1]": [None if x % 13 == 0 else (x * 3) % 5 + 1 for x in xs],
 }
+SAMPLES["cohorts"] = lambda xs: {
+    "user": [None if x < 0 else f"u{x % 6}" for x in xs],
+    "time": _days(xs),
+}
 SAMPLES["retention"] = SAMPLES["churn"]
 SAMPLES["arpu"] = SAMPLES["clv"]
 OPTIONS = {"clv": {"lifespan": 3.0}}

@@ -149,12 +149,12 @@ PROPOSED = {  # what cx inspect and cx init propose on each export (cac needs a 
     "zendesk": {"csat", "fcr", "art"},  # its ticket Id is no customer: no churn
     "freshdesk": {"csat", "fcr", "aht", "art"},
     "call-log": {"aht"},
-    "stripe": {"churn", "retention"},
-    "chargebee": {"churn", "retention"},
+    "stripe": {"churn", "retention"},  # its two end columns: cohorts asks which
+    "chargebee": {"churn", "retention", "cohorts"},
     "shopify": {"arpu", "clv"},
-    "amplitude": {"mau"},
-    "mixpanel": {"mau"},
-    "segment": {"mau", "arpu", "clv"},  # Order Completed events carry a revenue property
+    "amplitude": {"mau", "cohorts"},
+    "mixpanel": {"mau", "cohorts"},
+    "segment": {"mau", "arpu", "clv", "cohorts"},  # Order Completed events carry a revenue property
 }
 
 

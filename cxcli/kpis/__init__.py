@@ -18,4 +18,5 @@ BUILTIN = (
     "sentiment",
     "themes",
     "drivers",
+    "cohorts",
 )

@@ -172,7 +172,7 @@ class Clv(Kpi[Orders]):
         return parse_orders(columns, times)
 
     def init(self) -> Orders:
-        return Orders()
+        return Orders(ledger=Ledger(firsts=self.model != "bgnbd"))
 
     def update(self, state: Orders, values: Mapping[str, np.ndarray]) -> Orders:
         import numpy as np

@@ -1,7 +1,8 @@
 """What a KPI's details list beyond its headline, as plain text every format draws: the
 themes of `cx themes`, the drivers of `cx drivers` (overall and per group), the models of
-`cx clv --model bgnbd` and the quotes of `cx sentiment --score … --examples N`. The terminal,
-Markdown and the HTML report escape and lay them out their own way."""
+`cx clv --model bgnbd`, the triangle of `cx cohorts` and the quotes of `cx sentiment --score …
+--examples N`. The terminal, Markdown and the HTML report escape and lay them out their own
+way."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from ..result import Report
 @dataclass(frozen=True)
 class Listing:
     """A table of details: the first `text` columns are data (the format escapes them), the
-    rest cx's own numbers (right-aligned)."""
+    rest cx's own numbers (right-aligned); `kind` names it (a view may draw one its own way)."""
 
     header: list[str]
     rows: list[list[str]]
     text: int
+    kind: str = ""
 
 
 def listings(data: dict[str, Any]) -> list[Listing]:
@@ -30,6 +32,8 @@ def listings(data: dict[str, Any]) -> list[Listing]:
         out.append(drivers([({}, details)]))
     if details.get("bgnbd"):
         out += models(details)
+    if details.get("cohorts"):
+        out.append(cohorts(details))
     grouped = [(g["key"], g["details"]) for g in data.get("groups") or () if "key" in g]
     if any(d.get("drivers") for _, d in grouped):
         out.append(drivers(grouped))
@@ -86,6 +90,17 @@ def models(details: dict[str, Any]) -> list[Listing]:
         head = f"holdout {holdout['from']} to {holdout['to']}"
         out.append(Listing([head, "predicted", "actual", "error"], rows, 1))
     return out
+
+
+def cohorts(details: dict[str, Any]) -> Listing:
+    """cx cohorts: a row per cohort, its size and the % retained 0, 1, 2 … periods on."""
+    longest = max(len(c["retained"]) for c in details["cohorts"])
+    rows = [
+        [c["cohort"], f"{c['size']:,}", *(f"{v:.1f}" for v in c["retained"])]
+        + [""] * (longest - len(c["retained"]))
+        for c in details["cohorts"]
+    ]
+    return Listing(["cohort", "size", *map(str, range(longest))], rows, 1, "cohorts")
 
 
 def drivers(groups: list[tuple[dict[str, Any], dict[str, Any]]]) -> Listing:

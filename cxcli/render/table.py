@@ -160,7 +160,13 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     overall = listings({"details": data["details"]})
     for listing in overall:
         console.print()
-        console.print(_listing_table(listing))
+        if listing.kind == "cohorts":
+            table, note = _cohort_table(data["details"]["cohorts"], console.width)
+            console.print(table)
+            if note:
+                console.print(note, style="dim")
+        else:
+            console.print(_listing_table(listing))
     details = _details_text(report, data)
     if details:
         console.print(Text("Details: ", style="bold").append(details))
@@ -199,6 +205,35 @@ def _listing_table(listing: Listing) -> Table:
     for row in listing.rows:
         table.add_row(*(clean(c) if i < listing.text else c for i, c in enumerate(row)))
     return table
+
+
+COHORT_CELL = 6  # a cohort table's cell: "100", its padding and room for rich
+
+
+def _cohort_table(cohorts: list[dict[str, Any]], width: int) -> tuple[Table, str | None]:
+    """cx cohorts: the triangle, each cell the % retained shaded by its size, as many periods
+    as the terminal has room for."""
+    longest = max(len(c["retained"]) for c in cohorts)
+    label = max(6, *(len(c["cohort"]) for c in cohorts))
+    size = max(4, *(len(f"{c['size']:,}") for c in cohorts))
+    fits = max(2, (width - label - size - 4) // COHORT_CELL)
+    shown = min(longest, fits)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("cohort", min_width=label, no_wrap=True)
+    table.add_column("size", justify="right", min_width=size, no_wrap=True)
+    for k in range(shown):
+        table.add_column(str(k), justify="right", min_width=3)
+    for cohort in cohorts:
+        cells = []
+        for value in cohort["retained"][:shown]:
+            shade = 232 + round(value / 100 * 12)  # the grey ramp: darker is fewer retained
+            cells.append(Text(f"{value:.0f}", style=f"black on color({shade + 11})"))
+        cells += [""] * (shown - len(cells))
+        table.add_row(clean(cohort["cohort"]), f"{cohort['size']:,}", *cells)
+    note = None
+    if shown < longest:
+        note = f"periods {shown}-{longest - 1} not shown: --format json or markdown has them"
+    return table, note
 
 
 def _quote_lines(report: Report, data: dict[str, Any]) -> list[Text]:

@@ -302,6 +302,30 @@ def drivers_svg(title: str, drivers: Sequence[dict[str, Any]]) -> str:
     return _render(title, draw, 1.0 + 0.25 * len(rows))
 
 
+def cohorts_svg(title: str, cohorts: Sequence[dict[str, Any]], period: str) -> str:
+    """cx cohorts: the retention triangle as a heatmap, a row per cohort (oldest at the top),
+    a column per period after it; the first 24 of each."""
+    import numpy as np
+
+    title = plain(title, newlines=False)
+    rows = list(cohorts)[-24:]
+    longest = min(24, max(len(c["retained"]) for c in rows))
+    grid = np.full((len(rows), longest), np.nan)
+    for i, cohort in enumerate(rows):
+        values = cohort["retained"][:longest]
+        grid[i, : len(values)] = values
+
+    def draw(fig: Any) -> None:
+        ax = _axes(fig, title)
+        image = ax.imshow(grid, cmap="Blues", vmin=0, vmax=100, aspect="auto")
+        ax.set_yticks(range(len(rows)), [plain(c["cohort"], newlines=False) for c in rows])
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_xlabel(f"{period}s after the cohort's first")
+        fig.colorbar(image, ax=ax, label="% retained", fraction=0.04)
+
+    return _render(title, draw, 1.2 + 0.16 * len(rows))
+
+
 def spread_svg(
     title: str,
     points: Sequence[tuple[float, float]],

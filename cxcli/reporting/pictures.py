@@ -24,6 +24,7 @@ from .charts import (
     Axis,
     Line,
     Point,
+    cohorts_svg,
     distribution_svg,
     drivers_svg,
     segments_svg,
@@ -108,6 +109,10 @@ def _distribution(outcome: Outcome, chosen: Segments) -> list[Picture]:
     details = estimate.details
     if estimate.n == 0:
         return []
+    if details.get("cohorts"):
+        title = f"{label}: % of each cohort retained"
+        picture = cohorts_svg(title, details["cohorts"], details["period"])
+        return [(picture, f"Cohorts by {details['period']}, {scope_text(outcome)}")]
     if details.get("drivers"):
         title = f"{label}: importance of each attribute"
         level = 100 * report.params.get("confidence", 0.95)

@@ -202,3 +202,13 @@ def test_the_ledger_merges_to_the_same_customers_in_any_order():
     assert (summary.first[0], summary.last[0]) == (days[a].min(), days[a].max())
     assert summary.days[0] == len(set(days[a])) and summary.spend[0] == spend[a].sum()
     assert summary.first_spend[0] == spend[a & (days == days[a].min())].sum()
+
+
+def test_a_ledger_of_first_days_keeps_a_row_per_customer():
+    """The historic formula needs each customer's first day only: memory follows customers."""
+    firsts = Ledger(firsts=True)
+    firsts.add(pa.array(["a", "b", "a"]), np.array([5, 3, 2]), np.array([1, 2, 3]))
+    other = Ledger(firsts=True)
+    other.add(pa.array(["b", "c"]), np.array([1, 9]), np.array([4, 5]))
+    table = firsts.merge(other).table()
+    assert table.to_pydict() == {"customer": ["a", "b", "c"], "day": [2, 1, 9], "spend": [4, 6, 5]}

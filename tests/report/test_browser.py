@@ -102,7 +102,7 @@ def test_the_page_lays_out_in_chromium_with_a_chart_for_every_kpi(page_html, tmp
     assert (tmp_path / f"report-{viewport}px.png").stat().st_size > 10_000
     assert problems == []
     assert layout["title"] == "Sample CX report · 2026-11-23"
-    assert layout["tiles"] == 17 and len(layout["sections"]) == 17
+    assert layout["tiles"] == 18 and len(layout["sections"]) == 18
     assert layout["scroll"] <= layout["width"], "the page scrolls sideways"
     assert layout["wide"] == []
     assert layout["overlaps"] == []
