@@ -31,7 +31,7 @@ from ..errors import UsageError
 from ..periods import US_PER_DAY, Period
 from ..registry import register
 from .mau import TIME, USER
-from .roster import END, ID, NO_END, START
+from .roster import END, ID, NO_END, START, parse_end
 
 if TYPE_CHECKING:
     import numpy as np
@@ -151,10 +151,9 @@ class Cohorts(Kpi[Members]):
     def parse(
         self, columns: Mapping[str, pa.Array], times: TimeSettings | None = None
     ) -> dict[str, Parsed]:
-        import numpy as np
 
         from ..times import parse_times
-        from ..values import Parsed, parse_ids
+        from ..values import parse_ids
 
         if self.mode == "events":
             return {
@@ -164,11 +163,7 @@ class Cohorts(Kpi[Members]):
         start = parse_times(columns["start"], times, "start")
         parsed = {"id": parse_ids(columns["id"]), "start": start}
         if "end" in columns:
-            end = parse_times(columns["end"], times, "end")
-            none = np.zeros(len(end.values), dtype=bool)
-            backwards = start.valid & end.valid & (end.values < start.values)
-            values = np.where(end.missing, NO_END, end.values)  # no end: still active
-            parsed["end"] = Parsed(values, none, end.invalid | backwards)
+            parsed["end"] = parse_end(columns["end"], times, start)
         return parsed
 
     def init(self) -> Members:

@@ -208,10 +208,7 @@ class RosterKpi(WindowedKpi[Roster]):
         n = len(start.values)
         none = np.zeros(n, dtype=bool)
         if "end" in columns:
-            end = parse_times(columns["end"], times, "end")
-            backwards = start.valid & end.valid & (end.values < start.values)
-            values = np.where(end.missing, NO_END, end.values)  # no end: still active
-            parsed["end"] = Parsed(values, none, end.invalid | backwards)
+            parsed["end"] = parse_end(columns["end"], times, start)
         ends = parsed["end"].values if "end" in parsed else np.full(n, NO_END, dtype=np.int64)
         begins, never = start.values, none
         if not self.count_trials:  # an invalid trial end is the trial end's, not the start's
@@ -370,3 +367,17 @@ class RosterKpi(WindowedKpi[Roster]):
         if view["S"] == 0:
             notes.append("no customers were active at the start of the window")
         return tuple(notes)
+
+
+def parse_end(column: pa.Array, times: TimeSettings | None, start: Parsed) -> Parsed:
+    """End dates: none is still active (NO_END, a valid value), an end before its start is
+    invalid."""
+    import numpy as np
+
+    from ..times import parse_times
+    from ..values import Parsed
+
+    end = parse_times(column, times, "end")
+    backwards = start.valid & end.valid & (end.values < start.values)
+    values = np.where(end.missing, NO_END, end.values)
+    return Parsed(values, np.zeros(len(values), dtype=bool), end.invalid | backwards)

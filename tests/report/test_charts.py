@@ -212,3 +212,10 @@ def test_the_report_lists_themes_and_draws_the_drivers(sample_report):
     assert "<svg" in drivers and "importance of each attribute" in drivers
     assert "<th>attribute</th><th>importance</th>" in drivers and "<td>Support</td>" in drivers
     assert "importance is not effect" in drivers
+
+
+def test_the_report_draws_cohorts_as_a_heatmap(sample_report):
+    html = (sample_report[0] / "report.html").read_text()
+    cohorts = next(b for n, b in _sections(html).items() if n.startswith("Customer cohorts"))
+    assert "% of each cohort retained" in cohorts and "<svg" in cohorts
+    assert "<th>cohort</th><th>size</th><th>0</th>" in cohorts and "<td>2024-01</td>" in cohorts
