@@ -50,7 +50,8 @@ def compute(
     if per_customer:
         from .kpis.clv_models import write_per_customer
 
-        write_per_customer(report.kpi, report.accumulator.state, per_customer)
+        state, details = report.accumulator.state, report.overall.estimate.details
+        write_per_customer(report.kpi, state, details, per_customer)
         notice(f"wrote each customer's values to {per_customer}")
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)

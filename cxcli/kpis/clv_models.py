@@ -197,18 +197,23 @@ def _date(day: int | None) -> str | None:
     return None if day is None else str(np.datetime64(int(day), "D"))
 
 
-def per_customer_table(kpi: Clv, state: Orders) -> pa.Table:
+def per_customer_table(kpi: Clv, state: Orders, details: dict[str, Any]) -> pa.Table:
     """A row per calibration customer: frequency, recency, T, mean repeat spend, P(alive),
-    expected purchases over the horizon and CLV (the fit of the whole run)."""
+    expected purchases over the horizon and CLV, from the run's fitted models (`details`)."""
+    import numpy as np
     import pyarrow as pa
 
     from .. import lifetime as lt
 
+    fitted, spend_model = details.get("bgnbd"), details.get("gamma_gamma")
+    if not fitted or not spend_model or spend_model["q"] <= 1:
+        from ..errors import InputError
+
+        raise InputError("--per-customer: no model was fitted to value the customers (see notes)")
+    bg = np.array([fitted[k] for k in ("r", "alpha", "a", "b")])
+    gg = np.array([spend_model[k] for k in ("p", "q", "gamma")])
     s = Summary(kpi, state)
-    usable = (s.x > 0) & (s.m > 0)
-    bg = lt.fit_bgnbd(s.x, s.tx, s.t)
-    gg = lt.fit_gamma_gamma(s.x[usable], s.m[usable])
-    spend = lt.expected_spend(gg.params, s.x, s.m)
+    spend = lt.expected_spend(gg, s.x, s.m)
     horizon = kpi.horizon * lt.WEEKS_PER_MONTH
     return pa.table(
         {
@@ -217,15 +222,15 @@ def per_customer_table(kpi: Clv, state: Orders) -> pa.Table:
             "recency_weeks": s.tx,
             "T_weeks": s.t,
             "monetary": s.m,
-            "p_alive": lt.p_alive(bg.params, s.x, s.tx, s.t),
-            "expected_purchases": lt.expected_purchases(bg.params, s.x, s.tx, s.t, horizon),
+            "p_alive": lt.p_alive(bg, s.x, s.tx, s.t),
+            "expected_purchases": lt.expected_purchases(bg, s.x, s.tx, s.t, horizon),
             "clv": kpi.margin
-            * lt.lifetime_values(bg.params, spend, s.x, s.tx, s.t, kpi.horizon, kpi.discount),
+            * lt.lifetime_values(bg, spend, s.x, s.tx, s.t, kpi.horizon, kpi.discount),
         }
     )
 
 
-def write_per_customer(kpi: Clv, state: Orders, path: str) -> None:
+def write_per_customer(kpi: Clv, state: Orders, details: dict[str, Any], path: str) -> None:
     """--per-customer FILE: Parquet for .parquet, else CSV; written atomically, never through
     a link cx did not create."""
     import io
@@ -236,7 +241,7 @@ def write_per_customer(kpi: Clv, state: Orders, path: str) -> None:
 
     from ..output import write_atomic
 
-    table = per_customer_table(kpi, state)
+    table = per_customer_table(kpi, state, details)
     sink = io.BytesIO()
     if path.endswith(".parquet"):
         pq.write_table(table, sink)

@@ -212,3 +212,12 @@ def test_a_ledger_of_first_days_keeps_a_row_per_customer():
     other.add(pa.array(["b", "c"]), np.array([1, 9]), np.array([4, 5]))
     table = firsts.merge(other).table()
     assert table.to_pydict() == {"customer": ["a", "b", "c"], "day": [2, 1, 9], "spend": [4, 6, 5]}
+
+
+def test_no_per_customer_file_without_a_fitted_model(cx, tmp_path):
+    path, each = tmp_path / "o.csv", tmp_path / "each.csv"
+    path.write_text(
+        "customer_id,date,amount\n" + "".join(f"c{i},2025-01-02,5\n" for i in range(40))
+    )
+    run = cx("clv", str(path), *ROLES, "--model", "bgnbd", "--per-customer", str(each), "-q")
+    assert run.exit_code == 2 and "no model was fitted" in run.stderr and not each.exists()
