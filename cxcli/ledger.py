@@ -8,8 +8,10 @@ one day are one purchase, as in the models' papers); memory follows customer-day
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from .idrows import IdRows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -17,89 +19,38 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Ledger:
-    """Customer-day spend rows in chunks (ids, days since 1970, µ-units), compacted as they
-    grow."""
+class Ledger(IdRows):
+    """Customer-day spend rows (id, day since 1970, µ-units as a, b)."""
 
     firsts: bool = False  # keep each customer's first day only (its spend summed): tenure
-    customer: list[pa.Array] = field(default_factory=list)
-    day: list[np.ndarray] = field(default_factory=list)
-    spend: list[np.ndarray] = field(default_factory=list)
-    size: int = 0  # rows of all chunks
-    compact_size: int = 0  # rows at the last compaction
 
-    def add(self, customers: pa.Array, days: np.ndarray, spend: np.ndarray) -> None:
+    def reduce(self, table: pa.Table) -> pa.Table:
+        """One row per customer and day, its spend summed (`firsts`: per customer, its first
+        day)."""
         import pyarrow as pa
 
-        if len(days) == 0:
-            return
-        self._append(_aggregated(customers.cast(pa.string()), days, spend, self.firsts))
-        if self.size > 2 * self.compact_size + 65_536:
-            self.compact()
-
-    def _append(self, table: pa.Table) -> None:
-        self.customer.append(table.column("customer").combine_chunks())
-        self.day.append(table.column("day").to_numpy())
-        self.spend.append(table.column("spend").to_numpy())
-        self.size += table.num_rows
+        if self.firsts:
+            summed = table.group_by("id").aggregate([("a", "min"), ("b", "sum")])
+            day = summed.column("a_min")
+        else:
+            summed = table.group_by(["id", "a"]).aggregate([("b", "sum")])
+            day = summed.column("a")
+        return pa.table({"id": summed.column("id"), "a": day, "b": summed.column("b_sum")})
 
     def merge(self, other: Ledger) -> Ledger:
-        out = Ledger(
-            self.firsts or other.firsts,
-            [*self.customer, *other.customer],
-            [*self.day, *other.day],
-            [*self.spend, *other.spend],
-            self.size + other.size,
-        )
-        out.compact()
-        return out
+        return self.joined(other, firsts=self.firsts or other.firsts)
 
-    def compact(self) -> None:
-        if len(self.day) > 1:
-            table = self.table(sort=False)
-            self.customer, self.day, self.spend, self.size = [], [], [], 0
-            self._append(table)
-        self.compact_size = self.size
+    def customers(self) -> int:
+        """How many distinct customers the ledger holds."""
+        self.compact()
+        if not self.a:
+            return 0
+        return len(self.ids[0]) if self.firsts else len(self.ids[0].unique())
 
-    def table(self, sort: bool = True) -> pa.Table:
+    def table(self) -> pa.Table:
         """Every (customer, day, spend) row, one per customer and day, sorted by both."""
-        import numpy as np
-        import pyarrow as pa
-
-        if not self.day:
-            return _aggregated(pa.array([], pa.string()), np.zeros(0), np.zeros(0))
-        table = _aggregated(
-            pa.chunked_array(self.customer, pa.string()).combine_chunks(),
-            np.concatenate(self.day),
-            np.concatenate(self.spend),
-            self.firsts,
-        )
-        return table.sort_by([("customer", "ascending"), ("day", "ascending")]) if sort else table
-
-
-def _aggregated(
-    customers: pa.Array, days: np.ndarray, spend: np.ndarray, firsts: bool = False
-) -> pa.Table:
-    """One row per customer and day, its spend summed (`firsts`: per customer, its first
-    day)."""
-    import pyarrow as pa
-
-    table = pa.table(
-        {
-            "customer": customers,
-            "day": pa.array(days, pa.int32()),
-            "spend": pa.array(spend, pa.int64()),
-        }
-    )
-    if firsts:
-        summed = table.group_by("customer").aggregate([("day", "min"), ("spend", "sum")])
-        day = summed.column("day_min")
-    else:
-        summed = table.group_by(["customer", "day"]).aggregate([("spend", "sum")])
-        day = summed.column("day")
-    return pa.table(
-        {"customer": summed.column("customer"), "day": day, "spend": summed.column("spend_sum")}
-    )
+        table = self.rows().rename_columns(["customer", "day", "spend"])
+        return table.sort_by([("customer", "ascending"), ("day", "ascending")])
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..definition import Estimate, Kpi
 from ..errors import UsageError
+from ..idrows import IdRows
 from ..periods import US_PER_DAY, Period
 from ..registry import register
 from .mau import TIME, USER
@@ -47,50 +48,23 @@ PERIODS = (Period.WEEK, Period.MONTH, Period.QUARTER)
 
 
 @dataclass
-class Members:
-    """Distinct rows, in chunks compacted as they grow: (customer, start µs, end µs) of a
-    roster, or (user, period code, 0) of events."""
+class Members(IdRows):
+    """Distinct rows: (customer, start µs, end µs) of a roster, or (user, period code, 0) of
+    events."""
 
-    ids: list[pa.Array] = field(default_factory=list)
-    a: list[np.ndarray] = field(default_factory=list)
-    b: list[np.ndarray] = field(default_factory=list)
     latest: int | None = None  # the latest date seen (µs): where the last complete period ends
-    size: int = 0
-    compact_size: int = 0
 
-    def add(self, ids: pa.Array, a: np.ndarray, b: np.ndarray, latest: int) -> None:
-        self.latest = latest if self.latest is None else max(self.latest, latest)
-        self.ids.append(ids)
-        self.a.append(a)
-        self.b.append(b)
-        self.size += len(a)
-        if self.size > 2 * self.compact_size + 65_536:
-            self.compact()
-
-    def compact(self) -> None:
-        if len(self.a) > 1 or self.size != self.compact_size:
-            table = self.table()
-            self.ids = [table.column("id").combine_chunks()]
-            self.a = [table.column("a").to_numpy()]
-            self.b = [table.column("b").to_numpy()]
-            self.size = table.num_rows
-        self.compact_size = self.size
-
-    def table(self) -> pa.Table:
-        import numpy as np
-        import pyarrow as pa
-
-        if not self.a:
-            empty = np.zeros(0, dtype=np.int64)
-            return pa.table({"id": pa.array([], pa.string()), "a": empty, "b": empty})
-        table = pa.table(
-            {
-                "id": pa.chunked_array(self.ids, pa.string()),
-                "a": np.concatenate(self.a),
-                "b": np.concatenate(self.b),
-            }
-        )
+    def reduce(self, table: pa.Table) -> pa.Table:
         return table.group_by(["id", "a", "b"]).aggregate([]).select(["id", "a", "b"])
+
+    def seen(self, ids: pa.Array, a: np.ndarray, b: np.ndarray, latest: int) -> None:
+        """Rows read, the latest of their dates `latest`."""
+        self.latest = latest if self.latest is None else max(self.latest, latest)
+        self.add(ids, a, b)
+
+    def merge(self, other: Members) -> Members:
+        dates = [x for x in (self.latest, other.latest) if x is not None]
+        return self.joined(other, latest=max(dates) if dates else None)
 
 
 @register
@@ -181,7 +155,7 @@ class Cohorts(Kpi[Members]):
                 return state
             codes = period_codes(times, self.grain)
             ids = pa.array(values["user"], pa.string())
-            state.add(ids, codes, np.zeros(len(codes), dtype=np.int64), int(times.max()))
+            state.seen(ids, codes, np.zeros(len(codes), dtype=np.int64), int(times.max()))
             return state
         starts = values["start"]
         if not len(starts):
@@ -189,20 +163,16 @@ class Cohorts(Kpi[Members]):
         ends = values.get("end", np.full(len(starts), NO_END, dtype=np.int64))
         known = ends[ends != NO_END]
         latest = max(int(starts.max()), int(known.max()) if len(known) else int(starts.max()))
-        state.add(pa.array(values["id"], pa.string()), starts, ends, latest)
+        state.seen(pa.array(values["id"], pa.string()), starts, ends, latest)
         return state
 
     def merge(self, a: Members, b: Members) -> Members:
-        latest = [x for x in (a.latest, b.latest) if x is not None]
-        out = Members([*a.ids, *b.ids], [*a.a, *b.a], [*a.b, *b.b], max(latest) if latest else None)
-        out.size = a.size + b.size
-        out.compact()
-        return out
+        return a.merge(b)
 
     def finalize(self, state: Members, confidence: float = 0.95) -> Estimate:
         from ..stats import wilson
 
-        table = state.table()
+        table = state.rows()
         customers = len(table.column("id").unique()) if table.num_rows else 0
         details: dict[str, Any] = {"mode": self.mode, "period": str(self.grain), "cohorts": []}
         if not table.num_rows or state.latest is None:
@@ -265,12 +235,8 @@ class Cohorts(Kpi[Members]):
         who = ids.indices.to_numpy()
         a, b = table.column("a").to_numpy(), table.column("b").to_numpy()
         day_after = (latest // US_PER_DAY + 1) * US_PER_DAY  # the latest date's day is complete
-        if self.mode == "events":
-            codes = a
-            last = int(period_codes(np.array([day_after]), self.grain)[0]) - 1
-        else:
-            codes = period_codes(a, self.grain)
-            last = int(period_codes(np.array([day_after]), self.grain)[0]) - 1
+        last = int(period_codes(np.array([day_after]), self.grain)[0]) - 1
+        codes = a if self.mode == "events" else period_codes(a, self.grain)
         cohort_of = np.full(len(ids.dictionary), np.iinfo(np.int64).max)
         np.minimum.at(cohort_of, who, codes)
         first = int(cohort_of.min())
