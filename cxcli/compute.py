@@ -46,13 +46,13 @@ def compute(
 
         write_state(report, options["emit_state"])
         notice(f"wrote the partial state to {options['emit_state']}")
-    per_customer = getattr(report.kpi, "per_customer", None)
-    if per_customer:
-        from .kpis.clv_models import write_per_customer
+    files = report.kpi.side_files(report.accumulator.state, report.overall.estimate.details)
+    if files:
+        from .output import write_atomic
 
-        state, details = report.accumulator.state, report.overall.estimate.details
-        write_per_customer(report.kpi, state, details, per_customer)
-        notice(f"wrote each customer's values to {per_customer}")
+        for path, (content, what) in files.items():
+            write_atomic(path, content)
+            notice(f"wrote {what} to {path}")
     if gate.active:
         report.gate = gate.check(report.overall, report.groups)
     return report

@@ -155,6 +155,11 @@ class Kpi(ABC, Generic[S]):
         (`cx clv --model bgnbd --until D --holdout E` reads to E and splits at D itself)."""
         return self, query
 
+    def side_files(self, state: S, details: Mapping[str, Any]) -> dict[str, tuple[bytes, str]]:
+        """Files an option asks for beside the result (`cx clv --per-customer FILE`), from the
+        run's whole state and its details: path → (content, what it holds, for the notice)."""
+        return {}
+
     def option_columns(self) -> dict[str, tuple[str, str]]:
         """Columns an option names (`cx themes --segment "Region = 'EMEA'"` reads Region), as
         key → (column, option): found in the header as a role's are, and given to `parse`

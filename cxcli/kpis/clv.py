@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..definition import Estimate, Kpi, option
-from ..distinct import DistinctSet
 from ..errors import UsageError
 from ..ledger import Ledger
 from ..money import check_currency, currency_option
@@ -50,11 +49,11 @@ MODELS = ("historic", "bgnbd")
 
 @dataclass
 class Orders:
-    """Revenue (µ-units), order count, customers, and the first and last order time."""
+    """Revenue (µ-units), order count, the first and last order time, and the customers'
+    ledger (their first days, or every purchase day for bgnbd)."""
 
     revenue: int = 0
     orders: int = 0
-    customers: DistinctSet = field(default_factory=DistinctSet)
     first: int | None = None
     last: int | None = None
     gross: int = 0
@@ -147,6 +146,15 @@ class Clv(Kpi[Orders]):
         base = "clv.lifespan" if self.lifespan is not None else "clv.churn"
         return f"{base}.{'years' if self.years is not None else 'tenure'}"
 
+    def side_files(self, state: Orders, details: Mapping[str, Any]) -> dict[str, tuple[bytes, str]]:
+        """--per-customer FILE (written atomically, never through a link cx did not create)."""
+        if self.per_customer is None:
+            return {}
+        from .clv_models import per_customer_file
+
+        content = per_customer_file(self, state, dict(details), self.per_customer)
+        return {self.per_customer: (content, "each customer's values")}
+
     def adopt(self, query: Query) -> tuple[Clv, Query]:
         """bgnbd: --until ends the calibration, not the rows read: with --holdout the rows up
         to its end are read, and the KPI splits them."""
@@ -187,7 +195,6 @@ class Clv(Kpi[Orders]):
         state.orders += int(orders.sum())
         state.lines += int((values["kind"] == LINE_ROW).sum())
         ids = pa.array(values["customer"][orders], pa.string())
-        state.customers.add(ids)
         spend = np.round(values["amount"][orders] * MICRO).astype(np.int64)
         state.ledger.add(ids, dates[orders] // US_PER_DAY, spend)
         low, high = int(dates.min()), int(dates.max())
@@ -201,7 +208,6 @@ class Clv(Kpi[Orders]):
         return Orders(
             a.revenue + b.revenue,
             a.orders + b.orders,
-            a.customers.union(b.customers),
             min(firsts) if firsts else None,
             max(lasts) if lasts else None,
             a.gross + b.gross,
@@ -214,7 +220,7 @@ class Clv(Kpi[Orders]):
             from .clv_models import bgnbd_estimate
 
             return bgnbd_estimate(self, state, confidence)
-        customers = state.customers.count()
+        customers = state.ledger.customers()
         revenue = state.revenue / MICRO
         observed = _span_years(state.first, state.last)
         years = self.years if self.years is not None else observed

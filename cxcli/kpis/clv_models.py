@@ -1,6 +1,6 @@
 """`cx clv --model bgnbd`: the customer summaries from the order ledger, the fitted BG/NBD
 and Gamma-Gamma models (lifetime.py), the value over the horizon with its interval, and the
-holdout check; `--per-customer FILE` writes a row per customer."""
+holdout check; `--per-customer FILE` holds a row per customer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..definition import Estimate
 from ..periods import US_PER_DAY
+from .orders import MICRO
 
 if TYPE_CHECKING:
     import numpy as np
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
 DRAWS = 200  # parameter draws of the interval
 DRAWN_CUSTOMERS = 1_000  # customers the draws are valued on (a fixed random sample)
 MIN_CUSTOMERS = 30  # fewer calibration customers: no fit
-MICRO = 1_000_000
 
 
 class Summary:
@@ -89,13 +89,7 @@ def bgnbd_estimate(kpi: Clv, state: Orders, confidence: float) -> Estimate:
     if q <= 1:
         notes.append("the Gamma-Gamma q ≤ 1: mean spend is unbounded, no value")
         return Estimate(None, n, None, details, tuple(notes))
-    horizon = kpi.horizon * lt.WEEKS_PER_MONTH
-    alive = lt.p_alive(bg.params, s.x, s.tx, s.t)
-    purchases = lt.expected_purchases(bg.params, s.x, s.tx, s.t, horizon)
-    spend = lt.expected_spend(gg.params, s.x, s.m)
-    values = kpi.margin * lt.lifetime_values(
-        bg.params, spend, s.x, s.tx, s.t, kpi.horizon, kpi.discount
-    )
+    alive, purchases, spend, values = _valued(kpi, s, bg.params, gg.params)
     value = float(values.mean())
     ranked = np.sort(values)[::-1]
     top = max(1, n // 10)
@@ -128,6 +122,22 @@ def bgnbd_estimate(kpi: Clv, state: Orders, confidence: float) -> Estimate:
             "--holdout checks"
         )
     return Estimate(value, n, ci, details, tuple(notes))
+
+
+def _valued(kpi: Clv, s: Summary, bg: np.ndarray, gg: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each customer's P(alive), expected purchases over the horizon, expected spend and CLV
+    under the fitted parameters."""
+    from .. import lifetime as lt
+
+    horizon = kpi.horizon * lt.WEEKS_PER_MONTH
+    spend = lt.expected_spend(gg, s.x, s.m)
+    values = lt.lifetime_values(bg, spend, s.x, s.tx, s.t, kpi.horizon, kpi.discount)
+    return (
+        lt.p_alive(bg, s.x, s.tx, s.t),
+        lt.expected_purchases(bg, s.x, s.tx, s.t, horizon),
+        spend,
+        kpi.margin * values,
+    )
 
 
 def _holdout(kpi: Clv, s: Summary, params: np.ndarray, spend: np.ndarray) -> dict[str, Any]:
@@ -192,9 +202,9 @@ def _interval(kpi: Clv, s: Summary, bg, gg, value: float, confidence: float):
 
 
 def _date(day: int | None) -> str | None:
-    import numpy as np
+    from ..periods import Period, period_label
 
-    return None if day is None else str(np.datetime64(int(day), "D"))
+    return None if day is None else period_label(day, Period.DAY)
 
 
 def per_customer_table(kpi: Clv, state: Orders, details: dict[str, Any]) -> pa.Table:
@@ -202,8 +212,6 @@ def per_customer_table(kpi: Clv, state: Orders, details: dict[str, Any]) -> pa.T
     expected purchases over the horizon and CLV, from the run's fitted models (`details`)."""
     import numpy as np
     import pyarrow as pa
-
-    from .. import lifetime as lt
 
     fitted, spend_model = details.get("bgnbd"), details.get("gamma_gamma")
     if not fitted or not spend_model or spend_model["q"] <= 1:
@@ -213,8 +221,7 @@ def per_customer_table(kpi: Clv, state: Orders, details: dict[str, Any]) -> pa.T
     bg = np.array([fitted[k] for k in ("r", "alpha", "a", "b")])
     gg = np.array([spend_model[k] for k in ("p", "q", "gamma")])
     s = Summary(kpi, state)
-    spend = lt.expected_spend(gg, s.x, s.m)
-    horizon = kpi.horizon * lt.WEEKS_PER_MONTH
+    alive, purchases, _, values = _valued(kpi, s, bg, gg)
     return pa.table(
         {
             "customer": s.ids,
@@ -222,33 +229,30 @@ def per_customer_table(kpi: Clv, state: Orders, details: dict[str, Any]) -> pa.T
             "recency_weeks": s.tx,
             "T_weeks": s.t,
             "monetary": s.m,
-            "p_alive": lt.p_alive(bg, s.x, s.tx, s.t),
-            "expected_purchases": lt.expected_purchases(bg, s.x, s.tx, s.t, horizon),
-            "clv": kpi.margin
-            * lt.lifetime_values(bg, spend, s.x, s.tx, s.t, kpi.horizon, kpi.discount),
+            "p_alive": alive,
+            "expected_purchases": purchases,
+            "clv": values,
         }
     )
 
 
-def write_per_customer(kpi: Clv, state: Orders, details: dict[str, Any], path: str) -> None:
-    """--per-customer FILE: Parquet for .parquet, else CSV; written atomically, never through
-    a link cx did not create."""
+def per_customer_file(kpi: Clv, state: Orders, details: dict[str, Any], path: str) -> bytes:
+    """--per-customer FILE's content: Parquet for .parquet, else CSV (ids made inert for
+    spreadsheets: =, +, -, @ quoted)."""
     import io
 
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    from ..output import write_atomic
-
     table = per_customer_table(kpi, state, details)
     sink = io.BytesIO()
     if path.endswith(".parquet"):
         pq.write_table(table, sink)
-    else:  # ids as inert spreadsheet text (=, +, -, @ quoted)
+    else:
         from ..render.flat import safe_cell
 
         ids = [safe_cell(v) for v in table.column("customer").to_pylist()]
         table = table.set_column(0, "customer", pa.array(ids, pa.string()))
         pcsv.write_csv(table, sink)
-    write_atomic(path, sink.getvalue())
+    return sink.getvalue()
