@@ -219,7 +219,7 @@ def _fragments(
     `split_parquet` fragments and there are fewer files, and with `split_text` a large CSV
     file into byte ranges (not under --strict or --skip-bad-lines, nor for a row-keyed KPI:
     their row numbers must be counted in one stream)."""
-    from .fragments import row_group_parts
+    from .fragments import one_stream, row_group_parts
 
     fragments = []
     files = sum(len(items) for items in sources.values())
@@ -241,8 +241,7 @@ def _fragments(
             if split_parquet > files and item.format == "parquet":
                 parts = row_group_parts(item, settings[name], wanted)
             elif split_parquet > files and split_text and item.format == "csv":
-                exact = any(r.query.strict or r.kpi.row_keyed for r in kept)
-                exact = exact or settings[name].skip_bad_lines
+                exact = one_stream(kept, settings[name])
                 ranges = None if exact else _byte_ranges(item, settings[name], wanted)
                 if ranges:
                     fragments += [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +90,12 @@ class Scanned:
         return Scanned(accs, self.reads + later.reads)
 
 
+def one_stream(readings: Sequence[Reading], settings: ReadSettings) -> bool:
+    """Whether a file's rows must be counted in one stream (not cut into byte ranges): for
+    row numbers in --strict errors and skipped lines, and for a row-keyed KPI's keys."""
+    return settings.skip_bad_lines or any(r.query.strict or r.kpi.row_keyed for r in readings)
+
+
 def scan(
     fragment: Fragment,
     index: int = 0,
@@ -119,9 +125,7 @@ def scan(
         said = ", ".join(map(repr, absent))
         item.notes.append(f"{item.path} has no column {said}: its rows read it as missing")
     check_duplicates(reader.renamed, needed, item.path)
-    # Row numbers in --strict errors and skipped lines must be global: one stream then.
-    exact_rows = any(acc.query.strict or acc.kpi.row_keyed for acc in accs)
-    exact_rows = exact_rows or fragment.settings.skip_bad_lines
+    exact_rows = one_stream(fragment.readings, fragment.settings)
     workers = threads or os.cpu_count() or 1
     ranges = None
     whole = fragment.row_groups is None and fragment.byte_range is None
