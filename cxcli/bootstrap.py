@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-REPLICATES = 200  # a multiple of 4: one 64-bit hash gives four 16-bit draws (kpis.drivers)
+REPLICATES = 200  # a multiple of 4: one 64-bit hash gives four 16-bit draws
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 

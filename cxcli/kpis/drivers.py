@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..definition import ROW_KEY, Estimate, Kpi, Role
+from ..definition import ROW_KEY, Estimate, Kpi, Role, role_columns
 from ..errors import UsageError
 from ..registry import register
 
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from ..times import TimeSettings
     from ..values import Parsed
 
-REPLICATES = 200  # bootstrap.REPLICATES (this module loads numpy only when it computes)
-SHAPLEY_MAX = 12  # importance.SHAPLEY_MAX
 PER_ATTRIBUTE = 10  # rows needed per attribute
 CHUNK = 8_192  # rows weighted at a time: a (rows, replicates) matrix of 13 MB
 NOT_EFFECT = (
@@ -94,6 +92,8 @@ class Drivers(Kpi[Moments]):
 
     @property
     def definition(self) -> str:
+        from ..importance import SHAPLEY_MAX
+
         exact = len(self.attributes) <= SHAPLEY_MAX
         return f"drivers.{'shapley' if exact else 'relative_weights'}"
 
@@ -115,7 +115,7 @@ class Drivers(Kpi[Moments]):
 
     def bind(self, roles: Mapping[str, str]) -> Drivers:
         """The attributes named by their columns (unless named already, as for `compute`)."""
-        chosen = tuple(c for k, c in roles.items() if k.startswith("attributes["))
+        chosen = tuple(role_columns(ATTRIBUTES, roles) or ())
         if not chosen or len(chosen) == len(self.attributes):
             return self
         return replace(self, attributes=chosen)
@@ -137,6 +137,8 @@ class Drivers(Kpi[Moments]):
     def init(self) -> Moments:
         import numpy as np
 
+        from ..bootstrap import REPLICATES
+
         p, rows = len(self._keys), REPLICATES + 1
         return Moments(np.zeros(rows), np.zeros((rows, p)), np.zeros((rows, p * (p + 1) // 2)))
 
@@ -148,15 +150,15 @@ class Drivers(Kpi[Moments]):
         from ..bootstrap import weights
 
         data = np.column_stack([values[key] for key in self._keys])
-        p = data.shape[1]
+        p, replicates = data.shape[1], len(state.weight) - 1
         upper = np.triu_indices(p)
         terms = np.column_stack([np.ones(len(data)), data, data[:, upper[0]] * data[:, upper[1]]])
-        sums = np.empty((REPLICATES + 1, terms.shape[1]))
+        sums = np.empty((replicates + 1, terms.shape[1]))
         sums[0] = terms.sum(axis=0)
         sums[1:] = 0.0
         keys = values[ROW_KEY]
         for start in range(0, len(data), CHUNK):
-            w = weights(keys[start : start + CHUNK]).astype(np.float64)
+            w = weights(keys[start : start + CHUNK], replicates).astype(np.float64)
             sums[1:] += w.T @ terms[start : start + CHUNK]
         return Moments(
             state.weight + sums[:, 0],
@@ -173,6 +175,7 @@ class Drivers(Kpi[Moments]):
         from ..importance import betas, correlations, importance, r_squared
 
         n, k = int(state.weight[0]), len(self.attributes)
+        replicates = len(state.weight) - 1
         details: dict[str, Any] = {"attributes": k, "drivers": []}
         need = PER_ATTRIBUTE * k
         if n < max(need, 3):
@@ -190,8 +193,8 @@ class Drivers(Kpi[Moments]):
         r = r[:, index[:, None], index[None, :]]
         usable = np.isfinite(r).all(axis=(1, 2))  # replicates where every variable varies
         usable[0] = False
-        if usable.sum() < 0.95 * REPLICATES:
-            notes.append(f"only {int(usable.sum())} of {REPLICATES} bootstrap replicates vary")
+        if usable.sum() < 0.95 * replicates:
+            notes.append(f"only {int(usable.sum())} of {replicates} bootstrap replicates vary")
         fit = r_squared(r)
         shares, method = importance(r)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -223,7 +226,7 @@ class Drivers(Kpi[Moments]):
         details |= {
             "method": method,
             "r_squared": float(fit[0]),
-            "replicates": REPLICATES,
+            "replicates": replicates,
             "drivers": drivers,
         }
         ci = interval(100 * fit)
