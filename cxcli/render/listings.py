@@ -23,9 +23,9 @@ class Listing:
     kind: str = ""
 
 
-def listings(data: dict[str, Any]) -> list[Listing]:
-    """The listings of a report's dict (`Report.to_dict`, its groups included or not)."""
-    details, out = data["details"], []
+def listings(details: dict[str, Any]) -> list[Listing]:
+    """The listings of a result's details (the whole run's or one group's)."""
+    out = []
     if details.get("themes"):
         out.append(themes(details))
     if details.get("drivers"):
@@ -34,10 +34,13 @@ def listings(data: dict[str, Any]) -> list[Listing]:
         out += models(details)
     if details.get("cohorts"):
         out.append(cohorts(details))
-    grouped = [(g["key"], g["details"]) for g in data.get("groups") or () if "key" in g]
-    if any(d.get("drivers") for _, d in grouped):
-        out.append(drivers(grouped))
     return out
+
+
+def group_listings(groups: list[dict[str, Any]]) -> list[Listing]:
+    """The listings across a report's groups: each group's drivers, in one table."""
+    grouped = [(g["key"], g["details"]) for g in groups]
+    return [drivers(grouped)] if any(d.get("drivers") for _, d in grouped) else []
 
 
 def themes(details: dict[str, Any]) -> Listing:

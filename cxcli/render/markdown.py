@@ -8,7 +8,7 @@ from ..definition import Kpi
 from ..escape import markdown
 from ..result import Report
 from .flat import safe_cell
-from .listings import Listing, listings, quotes
+from .listings import Listing, group_listings, listings, quotes
 from .text import (
     change_text,
     fmt_ci,
@@ -41,7 +41,7 @@ def render_markdown(report: Report) -> str:
     lines.append(headline)
     if data.get("baseline"):
         lines += ["", change_text(kpi, data["baseline"])]
-    for listing in listings({"details": data["details"]}):
+    for listing in listings(data["details"]):
         lines += ["", *listing_lines(listing)]
     lines += ["", f"Data quality: {quality_text(data['quality'])}", ""]
     for note in data["notes"]:
@@ -73,7 +73,7 @@ def render_markdown(report: Report) -> str:
         if rows_note:
             lines += ["", f"_{markdown(rows_note.capitalize())}_"]
         lines.append("")
-    for listing in listings(data)[len(listings({"details": data["details"]})) :]:
+    for listing in group_listings(data["groups"]):
         lines += [*listing_lines(listing), ""]
     for head, said in quotes(report, data):
         lines += [f"**{markdown(head)}**", "", *(f"> “{markdown(q)}”  " for q in said), ""]

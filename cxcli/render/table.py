@@ -21,7 +21,7 @@ from .console import (
     keep_whole,
     terminal,
 )
-from .listings import Listing, listings, quotes
+from .listings import Listing, group_listings, listings, quotes
 from .text import (
     change_text,
     fmt_ci,
@@ -157,8 +157,7 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
     if "distribution" in data["details"]:
         console.print()
         console.print(_distribution(data))
-    overall = listings({"details": data["details"]})
-    for listing in overall:
+    for listing in listings(data["details"]):
         console.print()
         if listing.kind == "cohorts":
             table, note = _cohort_table(data["details"]["cohorts"], console.width)
@@ -192,7 +191,7 @@ def render_table(report: Report, out: TextIO, *, color: bool = False) -> None:
                 console.print(trend[0])
         for line in _quote_lines(report, data):
             console.print(line)
-        for listing in listings(data)[len(overall) :]:
+        for listing in group_listings(data["groups"]):
             console.print()
             console.print(_listing_table(listing))
 

@@ -9,7 +9,7 @@ import datetime as dt
 import io
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -262,12 +262,17 @@ def themes_svg(title: str, themes: Sequence[dict[str, Any]], sides: Sequence[str
         ys = list(range(len(rows)))
         colors = [NPS_PARTS[0][1] if t["z"] > 0 else NPS_PARTS[2][1] for t in rows]
         ax.barh(ys, [t["z"] for t in rows], color=colors, height=0.6)
-        names = [plain(t["term"], newlines=False) for t in rows]
-        ax.set_yticks(ys, [n if len(n) <= 18 else n[:17] + "…" for n in names], fontsize=8)
+        ax.set_yticks(ys, _bar_names(t["term"] for t in rows), fontsize=8)
         ax.axvline(0, color=GREY, linewidth=0.8)
         ax.set_xlabel(f"z  (right: {sides[0]}, left: {sides[1]})")
 
     return _render(title, draw, 1.0 + 0.22 * len(rows))
+
+
+def _bar_names(names: Iterable[str], limit: int = 18) -> list[str]:
+    """Names beside horizontal bars: one line each, cut to `limit` characters."""
+    out = [plain(name, newlines=False) for name in names]
+    return [n if len(n) <= limit else n[: limit - 1] + "…" for n in out]
 
 
 def drivers_svg(title: str, drivers: Sequence[dict[str, Any]]) -> str:
@@ -294,8 +299,7 @@ def drivers_svg(title: str, drivers: Sequence[dict[str, Any]]) -> str:
                 capsize=3,
                 linewidth=1,
             )
-        names = [plain(d["attribute"], newlines=False) for d in rows]
-        ax.set_yticks(ys, [n if len(n) <= 18 else n[:17] + "…" for n in names], fontsize=8)
+        ax.set_yticks(ys, _bar_names(d["attribute"] for d in rows), fontsize=8)
         ax.set_xlabel("% of R² (importance is not effect)")
         ax.set_xlim(0, 100)
 

@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..render.listings import listings, quotes
+from ..render.listings import group_listings, listings, quotes
 from ..render.text import (
     MAX_SHOWN,
     change_text,
@@ -17,6 +17,7 @@ from ..render.text import (
     fmt_value,
     quality_text,
     segment_rows_note,
+    shown,
 )
 from .pictures import pictures
 from .summary import STATUS_TEXT, generated_text, grouped, index_text, row
@@ -173,10 +174,9 @@ def _section(outcome: Outcome) -> str:
 def _listings(outcome: Outcome) -> str:
     """The KPI's listings (the themes table, the drivers) and quotes, escaped."""
     report = outcome.report
-    data = report.to_dict(groups=False)
-    data["groups"] = list(itertools.islice(report.group_dicts(), MAX_SHOWN))
+    data, _ = shown(report)
     out = []
-    for listing in listings(data):
+    for listing in [*listings(data["details"]), *group_listings(data["groups"])]:
         cells = "".join(f"<th>{escape(h)}</th>" for h in listing.header)
         out.append(f'<div class="wide"><table><tr>{cells}</tr>')
         for line in listing.rows:
