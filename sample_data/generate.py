@@ -119,17 +119,19 @@ def attribute_ratings(latent: np.ndarray, base: np.ndarray, start: int) -> list[
     return ratings
 
 
-def messy_text(rng: np.random.Generator, values: np.ndarray) -> np.ndarray:
-    """Scores as text: ~2% empty, ~0.4% invalid."""
+def messy_text(rng: np.random.Generator, values: np.ndarray, clean: bool = False) -> np.ndarray:
+    """Scores as text: ~2% empty, ~0.4% invalid (none when `clean`: an export whose columns a
+    type sniffer reads as integers)."""
     text = values.astype(str).astype(object)
     roll = rng.random(len(values))
     text[roll < 0.02] = ""
     bad = (roll >= 0.02) & (roll < 0.024)
-    text[bad] = BAD_SCORES[rng.integers(0, len(BAD_SCORES), int(bad.sum()))]
+    if not clean:
+        text[bad] = BAD_SCORES[rng.integers(0, len(BAD_SCORES), int(bad.sum()))]
     return text
 
 
-def write_csv(path: Path, rows: int, seed: int) -> None:
+def write_csv(path: Path, rows: int, seed: int, clean: bool = False) -> None:
     rng = np.random.default_rng(seed)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -137,7 +139,7 @@ def write_csv(path: Path, rows: int, seed: int) -> None:
         for start in range(0, rows, CHUNK):
             chunk = survey_chunk(rng, start, min(CHUNK, rows - start))
             for name in ("LTR", "Sat", "Effort"):
-                chunk[name] = messy_text(rng, chunk[name])
+                chunk[name] = messy_text(rng, chunk[name], clean)
             for name in ("Price", "Support", "Delivery"):
                 chunk[name] = np.where(chunk[name] == 0, "", chunk[name].astype(str))
             writer.writerows(zip(*(chunk[name].tolist() for name in chunk), strict=True))
@@ -386,8 +388,19 @@ def event_chunks(events: int, seed: int):
         }
 
 
-def write_events(out: Path, events: int, seed: int, parquet: bool = True) -> None:
-    """events.parquet, or events.csv (timestamps with Z) without Parquet."""
+def write_events(out: Path, events: int, seed: int, parquet: bool = True, jsonl: bool = False):
+    """events.parquet, or events.csv (timestamps with Z) without Parquet, or events.jsonl (one
+    object a line, ids as numbers, as product-analytics exports write them)."""
+    if jsonl:
+        with open(out / "events.jsonl", "w", encoding="utf-8") as fh:
+            for c in event_chunks(events, seed):
+                line = np.char.add('{"uid":', c["uid"].astype(str))
+                stamp = np.datetime_as_string(c["ts"], unit="s")
+                parts = (',"ts":"', stamp, 'Z","platform":"', c["platform"], '","event":"')
+                for text in (*parts, c["event"], '"}\n'):
+                    line = np.char.add(line, text)
+                fh.write("".join(line.tolist()))
+        return
     if not parquet:
         with open(out / "events.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
@@ -439,10 +452,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     parser.add_argument("--no-parquet", action="store_true")
+    parser.add_argument(
+        "--clean", action="store_true", help="survey: survey-clean.csv, no invalid scores"
+    )
+    parser.add_argument("--jsonl", action="store_true", help="events: events.jsonl")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.kind in ("survey", "all"):
         rows = args.rows or 4000
+        if args.clean:
+            write_csv(args.out / "survey-clean.csv", rows, args.seed, clean=True)
+            return
         write_csv(args.out / "survey.csv", rows, args.seed)
         if not args.no_parquet:
             write_parquet(args.out / "survey.parquet", rows, args.seed)
@@ -451,7 +471,7 @@ def main() -> None:
     if args.kind in ("customers", "all"):
         write_customers(args.out, args.rows or 2000, args.seed)
     if args.kind in ("events", "all"):
-        write_events(args.out, args.rows or 300_000, args.seed, not args.no_parquet)
+        write_events(args.out, args.rows or 300_000, args.seed, not args.no_parquet, args.jsonl)
     if args.kind in ("loyalty", "all"):
         write_loyalty(args.out, args.rows or 5000, args.seed)
 
