@@ -226,12 +226,15 @@ class Kpi(ABC, Generic[S]):
         """One state per group id in [0, n_groups); override with a vectorised version."""
         import numpy as np
 
+        from .values import rows_of
+
         order = np.argsort(group_ids, kind="stable")
         bounds = np.searchsorted(group_ids[order], np.arange(n_groups + 1))
         states = []
         for g in range(n_groups):
             rows = order[bounds[g] : bounds[g + 1]]
-            states.append(self.update(self.init(), {k: v[rows] for k, v in values.items()}))
+            part = {k: rows_of(v, rows) for k, v in values.items()}
+            states.append(self.update(self.init(), part))
         return states
 
     @abstractmethod
@@ -302,7 +305,9 @@ class Kpi(ABC, Generic[S]):
         parsed = kpi.parse(arrays, times)
         missing, invalid = kpi.row_status(parsed)
         used = ~(missing | invalid)
-        values = {k: p.values[used] for k, p in parsed.items()}
+        from .values import rows_of
+
+        values = {k: rows_of(p.values, used) for k, p in parsed.items()}
         if kpi.row_keyed:
             import numpy as np
 

@@ -28,7 +28,7 @@ from .readings import TIME_KEY
 from .result import Quality
 from .source import Input, ReadSettings, open_reader
 from .times import parse_times
-from .values import Parsed
+from .values import Parsed, rows_of
 
 if TYPE_CHECKING:
     from .formats import Reader
@@ -293,7 +293,7 @@ class Accumulator:
             )
         n_missing, n_invalid = int(np.count_nonzero(missing)), int(bad.size)
         all_used = n_missing + n_invalid == 0  # no copy through the mask
-        values = {role: p.values if all_used else p.values[used] for role, p in parsed.items()}
+        values = {r: p.values if all_used else rows_of(p.values, used) for r, p in parsed.items()}
         if self.kpi.row_keyed:
             values[ROW_KEY] = rows.keys(item, np.flatnonzero(used))
         self.state = self.kpi.update(self.state, values)

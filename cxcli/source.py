@@ -389,6 +389,27 @@ def remove_spooled() -> None:
             os.unlink(_SPOOLED.pop())
 
 
+class FileSlice(io.RawIOBase):
+    """Bytes [start, end) of a file: a byte range that a reader parses on its own thread."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed with the stream)
+        self._file.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._file.readinto(memoryview(buffer)[: min(len(buffer), self._left)])
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 class Replay(io.RawIOBase):
     """A byte stream that gives back `head` and then the rest of `rest`: stdin read twice."""
 

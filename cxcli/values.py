@@ -35,9 +35,10 @@ FALSE_SPELLINGS = ("false", "no", "n", "f", "0")
 
 @dataclass(frozen=True)
 class Parsed:
-    """One column parsed: `values` is meaningful only where neither mask is set."""
+    """One column parsed: `values` is meaningful only where neither mask is set (a numpy
+    array, or for ids an Arrow one: `parse_ids`)."""
 
-    values: np.ndarray
+    values: np.ndarray | pa.Array
     missing: np.ndarray
     invalid: np.ndarray
 
@@ -277,9 +278,20 @@ def parse_flags_or_counts(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     return Parsed(values, flag.missing, flag.invalid & ~counted)
 
 
-def parse_ids(arr: pa.Array | pa.ChunkedArray) -> Parsed:
-    """Ids as trimmed text, so that 123 and " 123" are one customer; empty is missing."""
+def parse_ids(arr: pa.Array | pa.ChunkedArray, arrow: bool = False) -> Parsed:
+    """Ids as trimmed text, so that 123 and " 123" are one customer; empty is missing. The
+    values are Python strings (numpy objects), or with `arrow` the Arrow text itself, for a
+    KPI that only hashes them (no Python object per row: see `rows_of`)."""
     arr = _plain(arr)
     text = pc.utf8_trim_whitespace(arr if pa.types.is_string(arr.type) else arr.cast(pa.string()))
     missing = _np(pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True))
-    return Parsed(np.asarray(text, dtype=object), missing, np.zeros(len(text), dtype=bool))
+    values = text if arrow else np.asarray(text, dtype=object)
+    return Parsed(values, missing, np.zeros(len(text), dtype=bool))
+
+
+def rows_of(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Array:
+    """The values at `rows` (a boolean mask or positions): numpy values, or Arrow ones."""
+    if isinstance(values, pa.Array):
+        index = pa.array(rows)
+        return values.filter(index) if rows.dtype == bool else values.take(index)
+    return values[rows]

@@ -145,6 +145,70 @@ def test_json_splitting_survives_any_chunk_boundary(tmp_path, monkeypatch):
         assert nps(path)["value"] == whole["value"] and nps(path)["n"] == 60
 
 
+def _json_lines(path, rows, bad_row=None):
+    """JSON Lines whose records drift (ids as numbers or text, a key sometimes absent)."""
+    lines = []
+    for i in range(1, rows + 1):
+        record = {"user_id": i % 7 if i % 3 else f"u{i % 5}", "nps_score": i % 11}
+        if i % 4 == 0:
+            record["nps_score"] = ["ten", " 9", None][i % 3]
+        if i % 5 == 0:
+            del record["user_id"]
+        lines.append(json.dumps(record))
+    if bad_row is not None:
+        lines[bad_row - 1] = '{"nps_score": 9,'
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_json_lines_in_byte_ranges_give_the_one_stream_report(tmp_path, monkeypatch):
+    """A large JSON Lines file is parsed in byte ranges on threads, cut at line ends: the same
+    report, row numbers of examples included, as reading it in one stream."""
+    from cxcli.formats import jsonlines
+
+    path = _json_lines(tmp_path / "events.jsonl", 5000)
+    query = {"by": ("user_id",)}
+    monkeypatch.setattr(jsonlines, "PARALLEL_MIN_BYTES", 10 << 30)
+    one = nps(path, **query)
+    monkeypatch.setattr(jsonlines, "PARALLEL_MIN_BYTES", 1024)
+    monkeypatch.setattr(jsonlines, "CHUNK", 4096)  # several chunks a range
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    reader = open_reader(resolve_inputs([str(path)])[0])
+    ranges = reader.ranges(4)
+    data = path.read_bytes()
+    assert len(ranges) == 4 and ranges[0][0] == 0 and ranges[-1][1] == len(data)
+    assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
+    assert nps(path, **query) == one
+    assert one["quality"]["invalid_examples"] and one["quality"]["missing"]
+
+
+def test_json_lines_error_in_a_later_range_names_the_files_row(tmp_path, monkeypatch):
+    from cxcli.formats import jsonlines
+
+    path = _json_lines(tmp_path / "bad.jsonl", 5000, bad_row=4321)
+    monkeypatch.setattr(jsonlines, "PARALLEL_MIN_BYTES", 1024)
+    monkeypatch.setattr(jsonlines, "CHUNK", 4096)  # the header's chunk ends long before it
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    with pytest.raises(InputError, match=r"bad.jsonl: row 4321: not valid JSON"):
+        nps(path)
+
+
+def test_only_plain_json_lines_on_disk_are_cut(tmp_path, monkeypatch):
+    from cxcli.formats import jsonlines
+
+    monkeypatch.setattr(jsonlines, "PARALLEL_MIN_BYTES", 64)
+    lines = _json_lines(tmp_path / "e.jsonl", 200)
+    array = tmp_path / "a.json"
+    array.write_text(json.dumps([{"nps_score": i % 11} for i in range(200)]))
+    packed = tmp_path / "e.jsonl.gz"
+    packed.write_bytes(gzip.compress(lines.read_bytes()))
+    cut = {
+        p.name: open_reader(resolve_inputs([str(p)])[0]).ranges(2) for p in (lines, array, packed)
+    }
+    assert cut["e.jsonl"] is not None and cut["a.json"] is None and cut["e.jsonl.gz"] is None
+    assert open_reader(resolve_inputs([str(lines)])[0]).ranges(1) is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

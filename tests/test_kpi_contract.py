@@ -18,6 +18,7 @@ from cxcli.bootstrap import row_keys
 from cxcli.definition import ROW_KEY, Estimate
 from cxcli.periods import Period
 from cxcli.registry import all_kpis
+from cxcli.values import rows_of
 from cxcli.windows import explicit_window, split
 
 
@@ -128,7 +129,7 @@ def used_values(kpi, columns):
     parsed = kpi.parse({k: _array(v) for k, v in columns.items()})
     missing, invalid = kpi.row_status(parsed)
     used = ~(missing | invalid)
-    values = {k: p.values[used] for k, p in parsed.items()}
+    values = {k: rows_of(p.values, used) for k, p in parsed.items()}
     if kpi.row_keyed:  # each row's key, as the engine gives it (its file and row number)
         values[ROW_KEY] = row_keys("sample", np.flatnonzero(used))
     return values, int(used.sum())
@@ -175,7 +176,7 @@ def test_update_groups_matches_update_per_group(name):
     ids = rng.integers(0, 5, n)
     grouped = kpi.update_groups(values, ids, 5)
     for g in range(5):
-        alone = kpi.update(kpi.init(), {k: v[ids == g] for k, v in values.items()})
+        alone = kpi.update(kpi.init(), {k: rows_of(v, ids == g) for k, v in values.items()})
         assert close(kpi.finalize(kpi.view(grouped[g], 0)), kpi.finalize(kpi.view(alone, 0)))
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError, shorten
-from ..source import BlockTooSmall, Input, ReadSettings, Replay, open_stream
+from ..source import BlockTooSmall, FileSlice, Input, ReadSettings, Replay, open_stream
 from . import RangeError, Reader
 from .header import SNIFF_ROWS, Header, read_header
 from .quotes import QuoteScan, complete_records, field_starts, parity_breaks
@@ -195,7 +195,7 @@ class CsvReader(Reader):
         caller turns into the file's row once it knows the rows before the range."""
         import pyarrow.csv as pcsv
 
-        stream = io.BufferedReader(_Slice(self.item.read_path, start, end), 1 << 20)
+        stream = io.BufferedReader(FileSlice(self.item.read_path, start, end), 1 << 20)
         options = self._options(names, first=start == 0)
         try:
             yield from pcsv.open_csv(stream, *options)
@@ -280,27 +280,6 @@ def _complete_records(text: str, layout: CsvLayout) -> str:
     """Text up to its last line end outside a quoted value."""
     data = text.encode("utf-8", errors="surrogatepass")
     return data[: complete_records(data, layout.delimiter)].decode("utf-8", errors="replace")
-
-
-class _Slice(io.RawIOBase):
-    """Bytes [start, end) of a file."""
-
-    def __init__(self, path: str, start: int, end: int) -> None:
-        self._file = open(path, "rb", buffering=0)  # noqa: SIM115 (closed with the stream)
-        self._file.seek(start)
-        self._left = end - start
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = self._file.readinto(memoryview(buffer)[: min(len(buffer), self._left)])
-        self._left -= n
-        return n
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
 
 
 def _safe_cuts(path: str, targets: list[int], size: int, delimiter: str) -> list[int] | None:

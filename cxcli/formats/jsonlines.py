@@ -12,6 +12,8 @@ standard library instead."""
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any, BinaryIO
@@ -21,11 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
-from ..source import Input, ReadSettings, open_stream
-from . import SAMPLE_ROWS, Reader
+from ..source import FileSlice, Input, ReadSettings, open_stream
+from . import SAMPLE_ROWS, RangeError, Reader
 from .header import read_header
 
 CHUNK = 4 << 20
+PARALLEL_MIN_BYTES = 32 << 20  # a JSON Lines file this large is parsed in byte ranges
 
 
 class JsonReader(Reader):
@@ -84,6 +87,57 @@ class JsonReader(Reader):
     def sample(self, names: Sequence[str]) -> pa.Table:
         return self._select(self._first_table.slice(0, SAMPLE_ROWS), names, 0)
 
+    def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
+        """Byte ranges that split a large plain UTF-8 JSON Lines file into `parts` at line
+        ends: a JSON string holds no raw line break, so every line end ends a record. None for
+        other files (arrays, objects across lines, stdin, compressed, other encodings)."""
+        min_bytes = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
+        item, size = self.item, self.item.size or 0
+        encoding = (self.settings.encoding or "utf-8").replace("_", "-").lower()
+        if (
+            parts < 2
+            or self._mode != "lines"
+            or item.is_stdin
+            or item.remote
+            or item.compression
+            or encoding not in ("utf-8", "utf8")
+            or size < min_bytes
+        ):
+            return None
+        cuts = [0]
+        with open(item.read_path, "rb") as raw:
+            for part in range(1, parts):
+                raw.seek(size * part // parts)
+                raw.readline()
+                if cuts[-1] < raw.tell() < size:
+                    cuts.append(raw.tell())
+        return list(itertools.pairwise([*cuts, size])) if len(cuts) > 1 else None
+
+    def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
+        """The named columns of the records in bytes [start, end); rows are counted by the
+        caller. An unreadable record is a RangeError: the file is then read again in one
+        stream, so that the error names the file's row."""
+        wanted = _schema_of({self._leaves[n] for n in names if n in self._leaves})
+        rows = 0
+        try:
+            with io.BufferedReader(FileSlice(self.item.read_path, start, end), CHUNK) as raw:
+                for chunk in _records(raw.read(CHUNK), raw, self._mode):
+                    table = self._parse_wanted(chunk, rows, wanted, threads=False)
+                    for batch in self._select(table, names, rows).to_batches():
+                        rows += batch.num_rows
+                        yield batch
+        except (InputError, OSError, pa.ArrowInvalid):
+            raise RangeError(lambda _rows: self._error_in_one_stream(names)) from None
+
+    def _error_in_one_stream(self, names: Sequence[str]) -> InputError:
+        """The error a byte range met, found again by reading the file from its start."""
+        try:
+            for _ in self.batches(names):
+                pass
+        except InputError as exc:
+            return exc
+        return InputError(f"{self.item.path}: cannot read it in byte ranges")
+
     def _select(self, table: pa.Table, names: Sequence[str], first_row: int) -> pa.Table:
         try:
             return _select(table, names)
@@ -93,16 +147,20 @@ class JsonReader(Reader):
             raise _not_utf8(self.item.path, first_row) from None
 
     # --- one chunk -------------------------------------------------------------------------
-    def _parse_wanted(self, chunk: bytes, first_row: int, wanted: pa.Schema) -> pa.Table:
+    def _parse_wanted(
+        self, chunk: bytes, first_row: int, wanted: pa.Schema, threads: bool = True
+    ) -> pa.Table:
         """Only the fields a run reads, typed as in the first chunk (a third faster than
-        typing every field); a chunk where one changed type is typed on its own instead."""
+        typing every field); a chunk where one changed type is typed on its own instead.
+        `threads`: pyarrow's own (a byte range is already one of a run's threads)."""
         import pyarrow.json as pj
 
         if not chunk or chunk.isspace():
             return pa.table({})
         options = pj.ParseOptions(explicit_schema=wanted, unexpected_field_behavior="ignore")
+        read = pj.ReadOptions(use_threads=threads)
         try:
-            table = pj.read_json(pa.BufferReader(chunk), parse_options=options)
+            table = pj.read_json(pa.BufferReader(chunk), read, options)
         except pa.ArrowInvalid:
             return _flattened(self._parse(chunk, first_row))
         return _flattened(table) if _sound(table) else self._parse_lines(chunk, first_row)

@@ -95,7 +95,7 @@ class Mau(WindowedKpi[Activity]):
         from ..values import parse_ids
 
         return {
-            "user": parse_ids(columns["user"]),
+            "user": parse_ids(columns["user"], arrow=True),
             "time": parse_times(columns["time"], times, "time"),
         }
 
@@ -113,9 +113,8 @@ class Mau(WindowedKpi[Activity]):
         if not inside.any():
             return state
         day = (times[inside] - window.start) // US_PER_DAY
-        users = pa.array(values["user"][inside], pa.string())
         order = np.argsort(day, kind="stable")
-        day, users = day[order], users.take(pa.array(order))
+        day, users = day[order], values["user"].take(pa.array(np.flatnonzero(inside)[order]))
         cuts = np.flatnonzero(np.diff(day)) + 1
         for start, stop in zip(np.r_[0, cuts], np.r_[cuts, day.size], strict=True):
             key = int(day[start])
