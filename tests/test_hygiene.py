@@ -85,6 +85,27 @@ def test_freed_memory_is_kept_where_glibc_allows():
     assert keep_freed_memory() is (platform.libc_ver()[0] == "glibc")
 
 
+def test_arrow_buffers_come_from_jemalloc_unless_the_user_chose(tmp_path):
+    """`cx` asks Arrow for jemalloc (lower peak RSS) on Linux; a pool the user set is kept."""
+    from cxcli.cli import lean_arrow_pool
+
+    environ = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+    assert lean_arrow_pool(environ) is False and environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
+    environ = {}
+    assert lean_arrow_pool(environ) is (sys.platform == "linux")
+    script = "import pyarrow as pa; pa.array([1]); print(pa.default_memory_pool().backend_name)"
+    for chosen, expected in ((None, "jemalloc"), ("system", "system")):
+        env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+        if chosen:
+            env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+        code = f"from cxcli.cli import lean_arrow_pool; lean_arrow_pool(); {script}"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+        )
+        if sys.platform == "linux":
+            assert result.stdout.strip() == expected and not result.stderr
+
+
 def test_help_imports_no_data_libraries():
     """`cx --help` (through the console entry point, exit included) stays light."""
     result = subprocess.run(
