@@ -272,9 +272,12 @@ class Accumulator:
             if n == 0:
                 return
         roles, settings = self.plan.roles, self.plan.times
+        # Time settings matter only to a KPI that reads times: `cx report`'s NPS by month
+        # shares its scores' parse with the plain NPS.
+        timed = any(role.kind == "time" for role in self.kpi.roles)
         parsed = _once(
             shared if whole else None,  # a filtered batch is this accumulator's own
-            ("parse", self.kpi, tuple(roles.items()), settings),
+            ("parse", self.kpi, tuple(roles.items()), settings if timed else None),
             lambda: self.kpi.parse({r: batch.column(c) for r, c in roles.items()}, settings),
         )
         missing, invalid = self.kpi.row_status(parsed)
@@ -306,13 +309,30 @@ class Accumulator:
         if self.grouped:
             status = np.where(invalid, 2, np.where(missing, 1, 0))
             self._feed_groups(
-                batch, item, rows, times, used, status, values, bad, invalid_roles, parsed
+                batch,
+                item,
+                rows,
+                times,
+                used,
+                status,
+                values,
+                bad,
+                invalid_roles,
+                parsed,
+                shared if whole else None,
             )
 
     def _feed_groups(
-        self, batch, item, rows, times, used, status, values, bad, invalid_roles, parsed
+        self, batch, item, rows, times, used, status, values, bad, invalid_roles, parsed, shared
     ):
-        group_ids, keys = self._group_ids(batch, times, parsed)
+        # KPIs grouped alike share the batch's group ids (unless a KPI's own categories split)
+        period = self.query.period if self.periods else None
+        key = ("groups", self.plan.by, period, self.plan.time, self.plan.times)
+        group_ids, keys = _once(
+            shared if self.kpi.category_key is None else None,
+            key,
+            lambda: self._group_ids(batch, times, parsed),
+        )
         n_groups = len(keys)
         states = self.kpi.update_groups(values, group_ids[used], n_groups)
         counts = np.bincount(group_ids * 3 + status, minlength=n_groups * 3).reshape(n_groups, 3)

@@ -266,10 +266,12 @@ _CUSTOMER_ROLES = {
 
 def _row_ids(values: Any, column: str) -> bool:
     """Whether a column of ids is unique to each row and not named as customers' ids."""
-    present = values.values[values.valid]
-    if present.size < 10 or _CUSTOMER_WORDS.search(column.lower()):
+    from .values import rows_of
+
+    present = rows_of(values.values, values.valid).tolist()
+    if len(present) < 10 or _CUSTOMER_WORDS.search(column.lower()):
         return False
-    return len(set(present.tolist())) == present.size
+    return len(set(present)) == len(present)
 
 
 def _how(role: Any, column: str, labels: dict, profile: Any, kpi: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -283,3 +284,42 @@ def test_row_accounting_of_periods_says_what_a_groups_rows_are(cx):
     nps = cx("nps", str(SAMPLE / "survey.csv"), "--period", "month", "-q").json
     assert sum(g["quality"]["rows"] for g in nps["groups"]) == nps["quality"]["rows"]
     assert all("rows_of" not in g["quality"] for g in nps["groups"])
+
+
+def test_kpis_read_together_share_parses_and_group_ids(monkeypatch):
+    """`cx report` reading one file for several KPIs parses a column read the same way once per
+    batch (a score KPI's parse does not depend on how another KPI reads times) and computes
+    the group ids of KPIs grouped alike once: the same reports as each KPI alone."""
+    from conftest import SAMPLE
+
+    from cxcli import fragments
+    from cxcli.engine import run_many
+    from cxcli.planning import Job, Source
+
+    monthly = Query(by=("Region",), period=Period.MONTH, time="Submitted At")
+    jobs = [
+        (Nps(), Query(columns={"score": "LTR"})),
+        (Nps(), replace(monthly, columns={"score": "LTR"})),
+        (Ces(), replace(monthly, columns={"score": "Effort"})),
+    ]
+    path = str(SAMPLE / "survey.csv")
+    alone = [run(kpi, [path], query).to_dict() for kpi, query in jobs]
+    calls = {"parse": 0, "groups": 0}
+    parse, group_ids = Nps.parse, fragments.Accumulator._group_ids
+
+    def counted_parse(self, *args):
+        calls["parse"] += 1
+        return parse(self, *args)
+
+    def counted_groups(self, *args):
+        calls["groups"] += 1
+        return group_ids(self, *args)
+
+    monkeypatch.setattr(Nps, "parse", counted_parse)
+    monkeypatch.setattr(fragments.Accumulator, "_group_ids", counted_groups)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)  # one stream: one batch
+    reports, _ = run_many(
+        [Job(kpi, {"": "s"}, query) for kpi, query in jobs], {"s": Source((path,))}
+    )
+    assert [r.to_dict() for r in reports] == alone
+    assert calls == {"parse": 1, "groups": 1}

@@ -131,11 +131,11 @@ class Cohorts(Kpi[Members]):
 
         if self.mode == "events":
             return {
-                "user": parse_ids(columns["user"]),
+                "user": parse_ids(columns["user"], arrow=True),
                 "time": parse_times(columns["time"], times, "time"),
             }
         start = parse_times(columns["start"], times, "start")
-        parsed = {"id": parse_ids(columns["id"]), "start": start}
+        parsed = {"id": parse_ids(columns["id"], arrow=True), "start": start}
         if "end" in columns:
             parsed["end"] = parse_end(columns["end"], times, start)
         return parsed
@@ -145,7 +145,6 @@ class Cohorts(Kpi[Members]):
 
     def update(self, state: Members, values: Mapping[str, np.ndarray]) -> Members:
         import numpy as np
-        import pyarrow as pa
 
         from ..periods import period_codes
 
@@ -154,8 +153,9 @@ class Cohorts(Kpi[Members]):
             if not len(times):
                 return state
             codes = period_codes(times, self.grain)
-            ids = pa.array(values["user"], pa.string())
-            state.seen(ids, codes, np.zeros(len(codes), dtype=np.int64), int(times.max()))
+            state.seen(
+                values["user"], codes, np.zeros(len(codes), dtype=np.int64), int(times.max())
+            )
             return state
         starts = values["start"]
         if not len(starts):
@@ -163,7 +163,7 @@ class Cohorts(Kpi[Members]):
         ends = values.get("end", np.full(len(starts), NO_END, dtype=np.int64))
         known = ends[ends != NO_END]
         latest = max(int(starts.max()), int(known.max()) if len(known) else int(starts.max()))
-        state.seen(pa.array(values["id"], pa.string()), starts, ends, latest)
+        state.seen(values["id"], starts, ends, latest)
         return state
 
     def merge(self, a: Members, b: Members) -> Members:
