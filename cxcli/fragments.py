@@ -503,16 +503,12 @@ def row_group_parts(
 ) -> list[tuple[tuple[int, int], int] | None]:
     """A Parquet file's row groups cut into up to `parts` runs of about equal rows, each with
     the rows before it: [((first, last), first_row), …]; [None] (the whole file) for one."""
+    from .formats.parquet import group_runs
+
     sizes = open_reader(item, settings).row_groups()  # type: ignore[attr-defined]
     if len(sizes) < 2 or parts < 2:
         return [None]
-    total, out, first, before, done = sum(sizes), [], 0, 0, 0
-    for index, size in enumerate(sizes):
-        done += size
-        if done * parts >= total * (len(out) + 1) or index == len(sizes) - 1:
-            out.append(((first, index + 1), before))
-            first, before = index + 1, done
-    return out
+    return list(group_runs(sizes, parts))
 
 
 def _scan_ranges(

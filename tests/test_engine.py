@@ -323,3 +323,28 @@ def test_kpis_read_together_share_parses_and_group_ids(monkeypatch):
     )
     assert [r.to_dict() for r in reports] == alone
     assert calls == {"parse": 1, "groups": 1}
+
+
+def test_parquet_row_groups_on_threads_give_the_one_stream_report(tmp_path, monkeypatch):
+    """A long Parquet file is read in runs of row groups on threads: the same report as one
+    stream, the rows of invalid examples included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cxcli.formats import parquet
+    from cxcli.source import open_reader, resolve_inputs
+
+    rng = np.random.default_rng(5)
+    scores = rng.integers(-1, 12, 5000)
+    table = pa.table({"nps_score": scores, "Region": rng.choice(["EMEA", "NA"], 5000)})
+    path = tmp_path / "s.parquet"
+    pq.write_table(table, path, row_group_size=700)
+    query = Query(by=("Region",))
+    one = run(Nps(), [str(path)], query).to_dict()
+    monkeypatch.setattr(parquet, "PARALLEL_MIN_ROWS", 1000)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    reader = open_reader(resolve_inputs([str(path)])[0])
+    assert reader.ranges(3) == [(0, 3), (3, 5), (5, 8)]
+    assert run(Nps(), [str(path)], query).to_dict() == one
+    first_bad = int(np.flatnonzero((scores < 0) | (scores > 10))[0])
+    assert one["quality"]["invalid_examples"][0]["row"] == first_bad + 1

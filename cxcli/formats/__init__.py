@@ -61,8 +61,9 @@ class Reader:
         raise NotImplementedError
 
     def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
-        """Byte ranges to parse on `parts` threads or workers (a file of at least `min_bytes`;
-        each format has its default); None where the format has none."""
+        """Parts of the file to read on `parts` threads or workers, each `range_batches`'
+        (start, end): byte ranges of CSV and JSON Lines (a file of at least `min_bytes`; each
+        format has its default), runs of row groups of Parquet; None where there are none."""
         return None
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:

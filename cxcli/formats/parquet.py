@@ -13,6 +13,8 @@ from ..source import BATCH_ROWS, Input, ReadSettings
 from . import SAMPLE_ROWS, Reader
 from .header import Header
 
+PARALLEL_MIN_ROWS = 1_000_000  # a local file this long is read in runs of row groups, on threads
+
 
 class ParquetReader(Reader):
     def __init__(self, item: Input, settings: ReadSettings, stream: BinaryIO | None = None):
@@ -82,6 +84,28 @@ class ParquetReader(Reader):
         metadata = self._file.metadata
         return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
 
+    def ranges(self, parts: int, min_bytes: int | None = None) -> list[tuple[int, int]] | None:
+        """Runs of row groups [first, last) of about equal rows, one per thread, for a local
+        file of at least PARALLEL_MIN_ROWS rows and two row groups (split by rows: `min_bytes`
+        does not apply)."""
+        if parts < 2 or self.item.is_stdin or self.item.remote:
+            return None
+        sizes = self.row_groups()
+        if len(sizes) < 2 or sum(sizes) < PARALLEL_MIN_ROWS:
+            return None
+        return [run for run, _ in group_runs(sizes, parts)]
+
+    def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
+        """The named columns of the row groups [start, end), through a file opened for this
+        thread; rows are counted by the caller."""
+        import pyarrow.parquet as pq
+
+        try:
+            own = pq.ParquetFile(self.item.read_path, pre_buffer=False, buffer_size=1 << 20)
+            yield from own.iter_batches(BATCH_ROWS, list(range(start, end)), columns=list(names))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
+
     def sample(self, names: Sequence[str]) -> pa.Table:
         schema = pa.schema([self._file.schema_arrow.field(n) for n in names])
         try:
@@ -91,3 +115,15 @@ class ParquetReader(Reader):
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{self.item.path}: cannot read Parquet data: {exc}") from None
         return pa.Table.from_batches([batch])
+
+
+def group_runs(sizes: Sequence[int], parts: int) -> list[tuple[tuple[int, int], int]]:
+    """Row groups (their rows `sizes`) cut into up to `parts` runs of about equal rows, each
+    with the rows before it: [((first, last), first_row), …]."""
+    total, out, first, before, done = sum(sizes), [], 0, 0, 0
+    for index, size in enumerate(sizes):
+        done += size
+        if done * parts >= total * (len(out) + 1) or index == len(sizes) - 1:
+            out.append(((first, index + 1), before))
+            first, before = index + 1, done
+    return out
