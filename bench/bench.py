@@ -117,6 +117,7 @@ elif job == "aht":
 print(json.dumps(out if isinstance(out, dict) else {"": out}))
 """
 XLSX_ROWS = 1_000_000  # an .xlsx sheet holds at most 1,048,576 rows
+EVENTS_PER_ROW = 2  # the MAU job reads twice --rows events
 TICKETS = ["--created", "Opened", "--resolved", "Closed"]
 MAU_WINDOW = ["--user", "uid", "--time", "ts", "--from", "2025-05-01", "--to", "2025-06-01"]
 # job: (data file, cx arguments, DuckDB's query, polars' job; None where a tool cannot read it)
@@ -167,7 +168,9 @@ def job_commands(folder: Path, job: str) -> tuple[Path, dict[str, list[str]]]:
 
 def rows_of(job: str, rows: int) -> int:
     """Rows (events for MAU) the job's file holds."""
-    return 2 * rows if job == "mau ndjson" else min(rows, XLSX_ROWS) if "xlsx" in job else rows
+    if job == "mau ndjson":
+        return EVENTS_PER_ROW * rows
+    return min(rows, XLSX_ROWS) if "xlsx" in job else rows
 
 
 WRITE_XLSX = """
@@ -191,7 +194,7 @@ def ensure_formats(folder: Path, rows: int) -> None:
     events = folder / "events.jsonl"
     if not events.exists():
         print(f"writing {events.name} …", file=sys.stderr)
-        run = [*generate, "--kind", "events", "--jsonl", "--rows", str(2 * rows)]
+        run = [*generate, "--kind", "events", "--jsonl", "--rows", str(EVENTS_PER_ROW * rows)]
         subprocess.run([*run, "--out", str(folder)], check=True)
     xlsx = folder / "survey.xlsx"
     if not xlsx.exists():

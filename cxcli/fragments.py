@@ -508,7 +508,7 @@ def row_group_parts(
     sizes = open_reader(item, settings).row_groups()  # type: ignore[attr-defined]
     if len(sizes) < 2 or parts < 2:
         return [None]
-    return list(group_runs(sizes, parts))
+    return group_runs(sizes, parts)
 
 
 def _scan_ranges(

@@ -68,3 +68,11 @@ class Reader:
 
     def range_batches(self, names: Sequence[str], start: int, end: int) -> Iterator[pa.RecordBatch]:
         raise NotImplementedError
+
+    def cuttable(self, parts: int, min_bytes: int, encoding: str) -> bool:
+        """Whether the file may be cut into `parts` byte ranges: a local, uncompressed UTF-8
+        file (not stdin) of at least `min_bytes`."""
+        item = self.item
+        plain = encoding.lower().replace("_", "").replace("-", "") == "utf8"
+        local = not (item.is_stdin or item.remote or item.compression)
+        return parts >= 2 and local and plain and (item.size or 0) >= min_bytes

@@ -172,14 +172,7 @@ class CsvReader(Reader):
         when its quotes do not pair up (the one-stream read then names the row); a file of
         fewer than `min_bytes` (default PARALLEL_MIN_BYTES) is not cut."""
         min_bytes = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
-        if (
-            parts < 2
-            or self.item.is_stdin
-            or self.item.remote
-            or self.item.compression
-            or self.dialect.encoding.replace("-", "").lower() != "utf8"
-            or (self.item.size or 0) < min_bytes
-        ):
+        if not self.cuttable(parts, min_bytes, self.dialect.encoding):
             return None
         size = self.item.size or 0
         targets = [size * i // parts for i in range(1, parts)]

@@ -70,9 +70,13 @@ class JsonReader(Reader):
             head = raw.read(CHUNK)
             yield from _records(head, raw, self._mode)
 
+    def _wanted(self, names: Sequence[str]) -> pa.Schema:
+        """The fields of the named columns, typed as in the first chunk."""
+        return _schema_of({self._leaves[n] for n in names if n in self._leaves})
+
     def batches(self, names: Sequence[str]) -> Iterator[pa.RecordBatch]:
         rows = 0
-        wanted = _schema_of({self._leaves[n] for n in names if n in self._leaves})
+        wanted = self._wanted(names)
         try:
             for chunk in self._all_chunks():
                 first = rows == 0 and chunk == self._first  # parsed when the header was read
@@ -92,20 +96,11 @@ class JsonReader(Reader):
         ends: a JSON string holds no raw line break, so every line end ends a record. None for
         other files (arrays, objects across lines, stdin, compressed, other encodings)."""
         min_bytes = PARALLEL_MIN_BYTES if min_bytes is None else min_bytes
-        item, size = self.item, self.item.size or 0
-        encoding = (self.settings.encoding or "utf-8").replace("_", "-").lower()
-        if (
-            parts < 2
-            or self._mode != "lines"
-            or item.is_stdin
-            or item.remote
-            or item.compression
-            or encoding not in ("utf-8", "utf8")
-            or size < min_bytes
-        ):
+        encoding = self.settings.encoding or "utf-8"
+        if self._mode != "lines" or not self.cuttable(parts, min_bytes, encoding):
             return None
-        cuts = [0]
-        with open(item.read_path, "rb") as raw:
+        size, cuts = self.item.size or 0, [0]
+        with open(self.item.read_path, "rb") as raw:
             for part in range(1, parts):
                 raw.seek(size * part // parts)
                 raw.readline()
@@ -117,8 +112,7 @@ class JsonReader(Reader):
         """The named columns of the records in bytes [start, end); rows are counted by the
         caller. An unreadable record is a RangeError: the file is then read again in one
         stream, so that the error names the file's row."""
-        wanted = _schema_of({self._leaves[n] for n in names if n in self._leaves})
-        rows = 0
+        wanted, rows = self._wanted(names), 0
         try:
             with io.BufferedReader(FileSlice(self.item.read_path, start, end), CHUNK) as raw:
                 for chunk in _records(raw.read(CHUNK), raw, self._mode):
