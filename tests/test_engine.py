@@ -176,6 +176,43 @@ def test_small_batches_give_the_same_report(write_csv, monkeypatch):
     assert_accounting(whole)
 
 
+def test_batches_are_coalesced_up_to_a_row_or_byte_budget(monkeypatch):
+    """Narrow columns are gathered to COALESCE_ROWS rows, wide ones cut at COALESCE_BYTES;
+    every row is kept, in order."""
+    import pyarrow as pa
+
+    from cxcli import fragments
+
+    monkeypatch.setattr(fragments, "COALESCE_ROWS", 1000)
+    monkeypatch.setattr(fragments, "COALESCE_BYTES", 10_000)
+    narrow = [pa.record_batch({"s": pa.array(["7"] * 100)}) for _ in range(25)]
+    sizes = [b.num_rows for b in fragments._coalesce(iter(narrow))]
+    assert sizes == [1000, 1000, 500]
+    wide = [
+        pa.record_batch({"t": pa.array([f"2025-01-01T00:00:{i % 60:02d}Z" for i in range(100)])})
+        for _ in range(25)
+    ]  # 2,400 bytes a batch: cut after five
+    out = list(fragments._coalesce(iter(wide)))
+    assert [b.num_rows for b in out] == [500] * 5
+    assert pa.Table.from_batches(out).equals(pa.Table.from_batches(wide))
+
+
+def test_tiny_batch_budget_gives_the_same_report(write_csv, monkeypatch):
+    from cxcli import fragments
+
+    rng = random.Random(8)
+    lines = ["nps_score,Region,When"]
+    for i in range(3000):
+        score = rng.choice(["", "x", *map(str, range(11))])
+        lines.append(f"{score},{rng.choice('ABC')},2025-0{rng.randint(1, 6)}-1{i % 10}T10:00:00")
+    path = write_csv("s.csv", "\n".join(lines) + "\n")
+    query = {"by": ("Region",), "period": Period.MONTH, "time": "When"}
+    whole = report(path, **query)
+    monkeypatch.setattr(engine, "BLOCK_SIZES", (997,))
+    monkeypatch.setattr(fragments, "COALESCE_BYTES", 1)  # every CSV block its own batch
+    assert report(path, **query) == whole
+
+
 @pytest.mark.parametrize("kpi", [Nps(), Csat(), Ces()])
 def test_update_groups_matches_update_per_group(kpi):
     rng = np.random.default_rng(1)
