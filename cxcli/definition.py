@@ -206,10 +206,13 @@ class Kpi(ABC, Generic[S]):
     def row_status(self, parsed: Mapping[str, Parsed]) -> tuple[np.ndarray, np.ndarray]:
         """(missing, invalid) per row; by default a row is invalid if any role is, else missing
         if any role is missing."""
+        from functools import reduce
+
         import numpy as np
 
-        invalid = np.logical_or.reduce([p.invalid for p in parsed.values()])
-        missing = np.logical_or.reduce([p.missing for p in parsed.values()]) & ~invalid
+        # reduce pairwise: np.logical_or.reduce over a list stacks the masks into a copy first
+        invalid = reduce(np.logical_or, [p.invalid for p in parsed.values()])
+        missing = reduce(np.logical_or, [p.missing for p in parsed.values()]) & ~invalid
         return missing, invalid
 
     @abstractmethod

@@ -347,11 +347,12 @@ class Accumulator:
             if quality is None:
                 quality = qualities[key] = Quality(limit=GROUP_EXAMPLES)
             quality.add(used_n, missing_n, invalid_n)
-        if bad.size:
+        if bad.size:  # each group's first invalid rows, as many as it has room for
+            room = np.array([qualities[key].room for key in keys])
             order = bad[np.argsort(group_ids[bad], kind="stable")]
             sorted_ids = group_ids[order]
             starts = np.searchsorted(sorted_ids, sorted_ids, side="left")
-            picked = order[(np.arange(order.size) - starts) < GROUP_EXAMPLES]
+            picked = order[(np.arange(order.size) - starts) < room[sorted_ids]]
             for row, example in zip(
                 picked, self._examples(batch, item, rows, picked, invalid_roles), strict=True
             ):

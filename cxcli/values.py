@@ -168,19 +168,31 @@ SPELLINGS_LIMIT = 1024  # texts per scale; a column with more takes the general 
 @dataclass(frozen=True)
 class _Spellings:
     """Texts already parsed for a short scale — its own ("0" … "10") and any other text seen
-    in this process (" 9", "NA", "ten" …) — each with its value and kind (1 missing, 2
-    invalid). Replaced whole, never changed, so threads may share it."""
+    in this process (" 9", "NA", "ten" …) — each with its value and whether it is missing or
+    invalid, plus a last slot for a null cell. Replaced whole, never changed, so threads may
+    share it."""
 
     texts: pa.Array
-    values: np.ndarray
-    kinds: np.ndarray
+    values: np.ndarray  # per text, then 0 for the slot past them (a null cell)
+    missing: np.ndarray  # per text, then True
+    invalid: np.ndarray  # per text, then False
+
+    @classmethod
+    def scale(cls, low: int, high: int) -> _Spellings:
+        scale = np.arange(low, high + 1, dtype=np.int64)
+        texts = pa.array([str(v) for v in scale.tolist()], pa.string())
+        none = np.zeros(scale.size, dtype=bool)
+        return cls(texts, np.append(scale, 0), np.append(none, True), np.append(none, False))
 
     def learn(self, texts: pa.Array, parsed: Parsed) -> _Spellings:
-        kinds = parsed.missing.astype(np.uint8) | (parsed.invalid.astype(np.uint8) << 1)
+        def joined(known: np.ndarray, new: np.ndarray) -> np.ndarray:
+            return np.concatenate([known[:-1], new, known[-1:]])
+
         return _Spellings(
             pa.concat_arrays([self.texts, texts.cast(pa.string())]),
-            np.concatenate([self.values, parsed.values]),
-            np.concatenate([self.kinds, kinds]),
+            joined(self.values, parsed.values),
+            joined(self.missing, parsed.missing & ~parsed.invalid),
+            joined(self.invalid, parsed.invalid),
         )
 
 
@@ -191,22 +203,17 @@ def _spelled_integers(arr: pa.Array, low: int, high: int) -> Parsed:
     """A score column: every cell is looked up among the texts already parsed for the scale,
     in one hash pass (half the cost of a dictionary encoding); only texts never seen before
     are parsed, once per process."""
-    known = _SPELLINGS.get((low, high))
-    if known is None:
-        scale = np.arange(low, high + 1, dtype=np.int64)
-        texts = pa.array([str(v) for v in scale.tolist()], pa.string())
-        known = _Spellings(texts, scale, np.zeros(scale.size, dtype=np.uint8))
-    null = _null_mask(arr)  # an empty CSV cell
-    position = _np(pc.index_in(arr, value_set=known.texts).fill_null(-1))
-    unseen = np.flatnonzero((position < 0) & ~null)
-    if unseen.size:
-        texts = pc.unique(arr.take(pa.array(unseen)))
+    known = _SPELLINGS.get((low, high)) or _Spellings.scale(low, high)
+    found = pc.index_in(arr, value_set=known.texts)
+    if found.null_count > arr.null_count:  # a text not parsed before (a null cell is missing)
+        texts = pc.unique(arr.filter(pc.and_(pc.is_null(found), pc.is_valid(arr))))
         if len(known.texts) + len(texts) > SPELLINGS_LIMIT:
             return _text_integers(arr, low, high)
         known = _SPELLINGS[(low, high)] = known.learn(texts, _text_integers(texts, low, high))
-        position = _np(pc.index_in(arr, value_set=known.texts).fill_null(-1))
-    kinds = np.where(null, np.uint8(1), known.kinds[position])
-    return Parsed(known.values[position], (kinds & 1).astype(bool), kinds >= 2)
+        found = pc.index_in(arr, value_set=known.texts)
+    # A cell not found, now only a null one, takes the slot past the texts: missing.
+    position = _np(found.fill_null(len(known.texts)))
+    return Parsed(known.values[position], known.missing[position], known.invalid[position])
 
 
 def _text_integers(arr: pa.Array, low: int, high: int) -> Parsed:

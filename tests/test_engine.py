@@ -211,6 +211,13 @@ def test_tiny_batch_budget_gives_the_same_report(write_csv, monkeypatch):
     monkeypatch.setattr(engine, "BLOCK_SIZES", (997,))
     monkeypatch.setattr(fragments, "COALESCE_BYTES", 1)  # every CSV block its own batch
     assert report(path, **query) == whole
+    # each group's examples are its first invalid rows in the file, across batches
+    regions = [(row, line.split(",")) for row, line in enumerate(lines[1:], 1)]
+    for group in whole["groups"]:
+        region, month = group["key"]["Region"], group["key"]["period"]
+        bad = [r for r, (s, g, w) in regions if g == region and w[:7] == month and s == "x"]
+        shown = [e["row"] for e in group["quality"]["invalid_examples"]]
+        assert shown == bad[: fragments.GROUP_EXAMPLES] and len(bad) > fragments.GROUP_EXAMPLES
 
 
 @pytest.mark.parametrize("kpi", [Nps(), Csat(), Ces()])
