@@ -28,7 +28,7 @@ from .readings import TIME_KEY
 from .result import Quality
 from .source import Input, ReadSettings, open_reader
 from .times import parse_times
-from .values import Parsed, rows_of
+from .values import Parsed, arrow_of, rows_of
 
 if TYPE_CHECKING:
     from .formats import Reader
@@ -370,7 +370,7 @@ class Accumulator:
             encoded = pc.dictionary_encode(batch.column(col), null_encoding="encode")
             indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
             dictionary = encoded.dictionary
-            parts.append((indices, lambda idx, d=dictionary: d.take(pa.array(idx)).to_pylist()))
+            parts.append((indices, lambda idx, d=dictionary: d.take(arrow_of(idx)).to_pylist()))
         if self.kpi.category_key is not None:  # e.g. sentiment by the answer's NPS category
             codes, names = self.kpi.row_categories(parsed)
             named = (*names, None)  # code -1: no category (no valid score)

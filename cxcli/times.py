@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import UsageError
-from .values import Parsed, _missing_strings, _np, _null_mask, _plain
+from .values import Parsed, _missing_strings, _np, _null_mask, _plain, arrow_of
 
 US = 1_000_000
 _ZONE = r"(?:Z|z|UTC|UT|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)"
@@ -200,7 +200,7 @@ def _zoned(arr: pa.Array) -> np.ndarray:
 
 def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | bool]:
     blank = _null_mask(arr) | (_np(pc.binary_length(arr).fill_null(0)) == 0)
-    present = arr.filter(pa.array(~blank)) if blank.any() else arr
+    present = arr.filter(arrow_of(~blank)) if blank.any() else arr
     first = present[0].as_py() if len(present) else ""
     cast = _cast_times(present, _zone_suffix(first))
     if cast is not None:  # clean ISO text: one cast, nothing else
@@ -211,7 +211,7 @@ def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | boo
     trimmed = pc.utf8_trim_whitespace(arr)
     trimmed = pc.replace_substring_regex(trimmed, _SPACED_ZONE_RE, r"\1\2")
     missing = _missing_strings(trimmed)
-    present = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), trimmed)
+    present = pc.if_else(arrow_of(missing), pa.scalar(None, pa.string()), trimmed)
     zoned = _zoned(present)
     values = _cast_times(present, bool(zoned.any()))
     if values is not None:
@@ -227,7 +227,7 @@ def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | boo
     ):
         if not part.any():
             continue
-        subset = pc.if_else(pa.array(part), present, null)
+        subset = pc.if_else(arrow_of(part), present, null)
         try:
             values = np.where(part, _epoch_us(pc.cast(subset, kind))[0], values)
         except pa.ArrowInvalid:  # impossible dates such as 2025-02-30: find them one by one
@@ -428,7 +428,7 @@ def decide_format(sample: pa.Array | pa.ChunkedArray, fmt: str | None = None) ->
         return Decision(given or TimeFormat())
     trimmed = pc.utf8_trim_whitespace(text)
     filled = ~_missing_strings(trimmed)
-    present = trimmed.filter(pa.array(filled))
+    present = trimmed.filter(arrow_of(filled))
     example = present[0].as_py() if len(present) else None
     seen = {"example": example, "row": int(np.argmax(filled)) + 1 if filled.any() else 0}
     if given is not None:

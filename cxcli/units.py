@@ -79,7 +79,7 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray, fmt: DurationFormat | None 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .values import Parsed, _by_dictionary, _np, _plain, parse_numbers
+    from .values import Parsed, _by_dictionary, _np, _plain, arrow_of, parse_numbers
 
     fmt = fmt or DurationFormat()
     arr = _plain(arr)
@@ -98,9 +98,9 @@ def parse_durations(arr: pa.Array | pa.ChunkedArray, fmt: DurationFormat | None 
     invalid = number.invalid | (values < 0)
     rows = np.flatnonzero(number.invalid)  # not a number: perhaps clock text
     if rows.size and text:
-        clock_text = pc.utf8_trim_whitespace(arr.take(pa.array(rows)))
+        clock_text = pc.utf8_trim_whitespace(arr.take(arrow_of(rows)))
         clock = _np(pc.match_substring_regex(clock_text, _CLOCK_RE).fill_null(False))
-        rows, clock_text = rows[clock], clock_text.filter(pa.array(clock))
+        rows, clock_text = rows[clock], clock_text.filter(arrow_of(clock))
         seconds, bad = _clock_seconds(clock_text, fmt.clock)
         values[rows] = seconds
         invalid[rows] = bad
@@ -119,7 +119,7 @@ def _clock_seconds(text: pa.Array, clock: str) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from .values import _np
+    from .values import _np, arrow_of
 
     parts = pc.split_pattern(text, ":")
     fields = _np(pc.list_value_length(parts).fill_null(0))
@@ -129,7 +129,7 @@ def _clock_seconds(text: pa.Array, clock: str) -> tuple[np.ndarray, np.ndarray]:
         rows = fields == count
         if not rows.any() or (count == 2 and not clock):
             continue
-        picked = parts.filter(pa.array(rows))
+        picked = parts.filter(arrow_of(rows))
         a, b, *c = (_np(pc.cast(pc.list_element(picked, i), pa.float64())) for i in range(count))
         if count == 3:
             values[rows] = a * 3600 + b * 60 + c[0]

@@ -57,6 +57,17 @@ def _np(arr: pa.Array) -> np.ndarray:
     return arr.to_numpy(zero_copy_only=False)
 
 
+def arrow_of(values: np.ndarray) -> pa.Array:
+    """A numpy mask or array of positions as Arrow, its buffer wrapped (a mask packed to bits)
+    rather than converted: pyarrow's conversion of an ndarray imports numpy.ma on first use,
+    ~20 ms of a short run's start-up."""
+    if values.dtype == np.bool_:
+        bits = np.packbits(values, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), values.size, [None, pa.py_buffer(bits)])
+    positions = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), positions.size, [None, pa.py_buffer(positions)])
+
+
 def _null_mask(arr: pa.Array) -> np.ndarray:
     if arr.null_count == 0:
         return np.zeros(len(arr), dtype=bool)
@@ -121,16 +132,16 @@ def parse_numbers(arr: pa.Array | pa.ChunkedArray) -> Parsed:
     values = np.zeros(len(arr))
     missing = _null_mask(arr)
     plain = _np(pc.match_substring_regex(arr, _NUMBER_RE).fill_null(False))
-    values[plain] = _np(pc.cast(arr.filter(pa.array(plain)), pa.float64()))
+    values[plain] = _np(pc.cast(arr.filter(arrow_of(plain)), pa.float64()))
     bad = ~plain & ~missing
     rest = np.flatnonzero(bad)
     if rest.size:
-        trimmed = pc.utf8_trim_whitespace(arr.take(pa.array(rest)))
+        trimmed = pc.utf8_trim_whitespace(arr.take(arrow_of(rest)))
         blank = _missing_strings(trimmed)
         number = _np(pc.match_substring_regex(trimmed, _NUMBER_RE).fill_null(False)) & ~blank
         missing[rest[blank]] = True
         bad[rest[blank | number]] = False
-        values[rest[number]] = _np(pc.cast(trimmed.filter(pa.array(number)), pa.float64()))
+        values[rest[number]] = _np(pc.cast(trimmed.filter(arrow_of(number)), pa.float64()))
     infinite = np.isinf(values)
     return Parsed(np.where(infinite, 0.0, values), missing, bad | infinite)
 
@@ -233,7 +244,7 @@ def _text_integers(arr: pa.Array, low: int, high: int) -> Parsed:
     invalid = np.zeros(len(arr), dtype=bool)
     rest = np.flatnonzero(~plain & ~missing)
     if rest.size:
-        texts = arr.take(pa.array(rest))
+        texts = arr.take(arrow_of(rest))
         other = _integral(parse_numbers(texts), low, high)
         # `9.99999999999999999` reads as the float 10.0, but it is no whole number.
         fraction = _np(pc.match_substring_regex(texts, _FRACTION_RE).fill_null(False))
@@ -299,6 +310,6 @@ def parse_ids(arr: pa.Array | pa.ChunkedArray, arrow: bool = False) -> Parsed:
 def rows_of(values: np.ndarray | pa.Array, rows: np.ndarray) -> np.ndarray | pa.Array:
     """The values at `rows` (a boolean mask or positions): numpy values, or Arrow ones."""
     if isinstance(values, pa.Array):
-        index = pa.array(rows)
+        index = arrow_of(rows)
         return values.filter(index) if rows.dtype == bool else values.take(index)
     return values[rows]

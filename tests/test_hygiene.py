@@ -172,3 +172,33 @@ loaded = {{"cxcli.where", "cxcli.formats.jsonlines", "cxcli.formats.workbook",
 print(sorted(loaded))
 """
     assert python(code) == "[]"
+
+
+def test_messy_runs_never_import_numpy_ma(tmp_path):
+    """pyarrow's conversion of an ndarray imports numpy.ma (~20 ms of start-up): the parse
+    paths wrap masks and positions instead (values.arrow_of), messy cells and all. (An AHT
+    over at most 1,000 calls imports scipy, and numpy.ma with it, for its exact interval.)"""
+    survey = tmp_path / "survey.csv"
+    survey.write_text(
+        "LTR,Region,Submitted At\n"
+        "9,EU,2026-01-03T10:00:00Z\n"
+        " 7,US,2026-02-01T09:30:00Z\n"
+        "ten,EU,\n"
+        "9.5,US,2026-02-11 08:00:00+01:00\n"
+        "N/A,EU,not a date\n"
+        "10,,2026-01-20T00:00:00Z\n"
+    )
+    calls = tmp_path / "calls.csv"
+    calls.write_text("Talk\n" + "4:05\n 300\n\nn/a\n1:02:03\nnonsense\n" * 400)
+    code = f"""
+import sys
+from cxcli.cli import app, block_pandas
+block_pandas()
+for args in ([{str(survey)!r}, "nps", "--score", "LTR", "--by", "Region", "--period", "month",
+              "--time", "Submitted At"], [{str(calls)!r}, "aht", "--talk", "Talk"]):
+    app([args[1], args[0], *args[2:], "--max-invalid", "100", "-q", "-f", "json",
+         "-o", {str(tmp_path / "r.json")!r}], standalone_mode=False)
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("scipy", "cxcli")
+             and m.endswith((".units", ".times", "scipy"))), "numpy.ma" in sys.modules)
+"""
+    assert python(code) == "['cxcli.times', 'cxcli.units'] False"

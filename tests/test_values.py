@@ -257,3 +257,19 @@ def test_the_dictionary_path_equals_the_direct_parse_for_any_cells(cells):
         finally:
             values.DICTIONARY_MIN_ROWS, values.SPELLED_SCALE = direct, spelled
         assert_same_parse(fast, slow)
+
+
+@given(st.lists(st.booleans(), max_size=70), st.integers(0, 3))
+def test_arrow_of_wraps_masks_and_positions_as_pyarrow_converts_them(mask, step):
+    """Bits packed least significant first, any length (not only whole bytes); positions from
+    any integer array or view; both usable to filter and take."""
+    bools = np.array(mask, dtype=bool)[:: step or 1]
+    wrapped = values.arrow_of(bools)
+    assert wrapped.type == pa.bool_() and wrapped.null_count == 0
+    assert wrapped.to_pylist() == bools.tolist()
+    assert wrapped.slice(min(3, len(bools))).to_pylist() == bools[3:].tolist()
+    texts = pa.array([str(i) for i in range(len(bools))])
+    assert texts.filter(wrapped).to_pylist() == [str(i) for i in np.flatnonzero(bools)]
+    for positions in (np.flatnonzero(bools), np.flatnonzero(bools).astype(np.int32)[::-1]):
+        taken = texts.take(values.arrow_of(positions))
+        assert taken.to_pylist() == [str(i) for i in positions]

@@ -104,8 +104,9 @@ class Mau(WindowedKpi[Activity]):
 
     def update(self, state: Activity, values: Mapping[str, np.ndarray]) -> Activity:
         import numpy as np
-        import pyarrow as pa
         import pyarrow.compute as pc
+
+        from ..values import arrow_of
 
         window = self.windows[0]
         times = values["time"]
@@ -114,7 +115,7 @@ class Mau(WindowedKpi[Activity]):
             return state
         day = (times[inside] - window.start) // US_PER_DAY
         order = np.argsort(day, kind="stable")
-        day, users = day[order], values["user"].take(pa.array(np.flatnonzero(inside)[order]))
+        day, users = day[order], values["user"].take(arrow_of(np.flatnonzero(inside)[order]))
         cuts = np.flatnonzero(np.diff(day)) + 1
         for start, stop in zip(np.r_[0, cuts], np.r_[cuts, day.size], strict=True):
             key = int(day[start])
