@@ -214,7 +214,9 @@ def _spelled_integers(arr: pa.Array, low: int, high: int) -> Parsed:
     """A score column: every cell is looked up among the texts already parsed for the scale,
     in one hash pass (half the cost of a dictionary encoding); only texts never seen before
     are parsed, once per process."""
-    known = _SPELLINGS.get((low, high)) or _Spellings.scale(low, high)
+    known = _SPELLINGS.get((low, high))
+    if known is None:
+        known = _SPELLINGS[(low, high)] = _Spellings.scale(low, high)
     found = pc.index_in(arr, value_set=known.texts)
     if found.null_count > arr.null_count:  # a text not parsed before (a null cell is missing)
         texts = pc.unique(arr.filter(pc.and_(pc.is_null(found), pc.is_valid(arr))))
