@@ -118,6 +118,23 @@ def test_values_kept_up_to_the_limit_then_counted_per_second():
     assert small.quantiles((0.0, 0.5, 1.0)) == {"p0": 0.0, "p50": 4999.0, "p100": 1e9}
 
 
+def test_batches_added_to_one_state_count_every_repeated_second():
+    """Batch after batch into one state, as a scan feeds it: each batch repeats seconds many
+    times over, the later ones reach further (the bins grow between batches, up to 4 a value
+    seen), and every whole second binned is counted once per occurrence."""
+    rng = np.random.default_rng(3)
+    state = DurationState()
+    batches = [rng.integers(0, top, 30_000).astype(float) for top in (50, 5_000, 900_000, 10)]
+    for batch in batches:
+        state.add(batch)
+    seen = np.concatenate(batches).astype(np.int64)
+    assert state.bins is not None and 5_000 < state.bins.size < 900_000  # grown, then bounded
+    binned = seen[seen < state.bins.size]  # the rest went to the tail
+    assert state.bins.tolist() == np.bincount(binned, minlength=state.bins.size).tolist()
+    wanted = exact_quantiles(seen.astype(float), PROBABILITIES)
+    assert list(state.quantiles(PROBABILITIES).values()) == wanted
+
+
 PROBABILITIES = (0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0)
 
 
