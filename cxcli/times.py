@@ -122,7 +122,7 @@ def parse_times(
     settings = settings or TimeSettings()
     arr = _plain(arr)
     found = settings.format_of(role)
-    parsed, zoned = _parse(arr, found, settings.tz is not None)
+    parsed, zoned = _parse(arr, found)
     if settings.tz is not None and zoned is not True:
         parsed = _localise(parsed, zoned, settings.tz)
     return _in_range(parsed)
@@ -135,15 +135,15 @@ LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 def _in_range(parsed: Parsed) -> Parsed:
     """Instants outside years 1 to 9999 (a --tz shift of 0001-01-01, an epoch of 1e18 s) are
     invalid: no calendar cx writes can name them."""
+    values = parsed.values
+    if not values.size or (values.min() >= FIRST_US and values.max() <= LAST_US):
+        return parsed  # two reductions, no mask: nearly every column
     outside = ~parsed.missing & ((parsed.values < FIRST_US) | (parsed.values > LAST_US))
     return parsed.invalid_where(outside)
 
 
-def _parse(
-    arr: pa.Array, found: TimeFormat, need_zone: bool = False
-) -> tuple[Parsed, np.ndarray | bool]:
-    """Parsed values and which of them carried their own zone (True: all of them; only
-    worked out when `need_zone`, i.e. when naive times are to be localised)."""
+def _parse(arr: pa.Array, found: TimeFormat) -> tuple[Parsed, np.ndarray | bool]:
+    """Parsed values and which of them carried their own zone (True or False: all or none)."""
     kind = arr.type
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         missing = _null_mask(arr)
@@ -161,7 +161,7 @@ def _parse(
         return _parse_fields(arr, _SLASHED_RE, day_first=found.kind == "dmy")
     if found.kind == "rfc2822":
         return _parse_fields(arr, _RFC2822_RE)
-    return _parse_iso(arr, need_zone)
+    return _parse_iso(arr)
 
 
 def _epoch_us(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +171,11 @@ def _epoch_us(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         days = _np(pc.cast(arr.cast(pa.date32()), pa.int32()).fill_null(0)).astype(np.int64)
         return days * 86_400_000_000, np.zeros(len(arr), dtype=bool)
     per_us = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}[arr.type.unit]
-    raw = _np(pc.cast(arr.cast(pa.timestamp(arr.type.unit)), pa.int64()).fill_null(0))
+    raw = _np(arr.view(pa.int64()).fill_null(0))
     if per_us is None:
         return np.floor_divide(raw, 1000), np.zeros(len(arr), dtype=bool)
+    if per_us == 1:
+        return raw, np.zeros(len(arr), dtype=bool)
     limit = np.iinfo(np.int64).max // per_us
     beyond = np.abs(raw) > limit
     return np.where(beyond, 0, raw) * per_us, beyond
@@ -182,13 +184,15 @@ def _epoch_us(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 # --- ISO 8601 ------------------------------------------------------------------------------
 
 
-def _cast_times(strings: pa.Array, zoned_first: bool) -> np.ndarray | None:
+def _cast_times(strings: pa.Array, zoned_first: bool) -> tuple[np.ndarray, bool] | None:
+    """ISO text as µs (nulls as 0) in one cast, and whether it carries offsets: a cast to a
+    zoned type succeeds only when every value has one, to a naive type only when none has."""
     kinds = [pa.timestamp("us"), pa.timestamp("us", tz="UTC")]
     if zoned_first:
         kinds.reverse()  # a failed cast costs as much as a good one: try the likely kind first
     for kind in kinds:
         try:
-            return _epoch_us(pc.cast(strings, kind))[0]
+            return _epoch_us(pc.cast(strings, kind))[0], kind.tz is not None
         except pa.ArrowInvalid:
             continue
     return None
@@ -198,24 +202,26 @@ def _zoned(arr: pa.Array) -> np.ndarray:
     return _np(pc.match_substring_regex(arr, _ISO_ZONE_RE).fill_null(False))
 
 
-def _parse_iso(arr: pa.Array, need_zone: bool) -> tuple[Parsed, np.ndarray | bool]:
-    blank = _null_mask(arr) | (_np(pc.binary_length(arr).fill_null(0)) == 0)
-    present = arr.filter(arrow_of(~blank)) if blank.any() else arr
-    first = present[0].as_py() if len(present) else ""
+def _parse_iso(arr: pa.Array) -> tuple[Parsed, np.ndarray | bool]:
+    blank, present = _null_mask(arr), arr
+    lengths = pc.binary_length(arr)
+    if pc.min(lengths).as_py() == 0:  # empty text is as missing as a null
+        empty = _np(pc.equal(lengths, 0).fill_null(False))
+        blank = blank | empty
+        present = pc.if_else(arrow_of(empty), pa.scalar(None, arr.type), arr)
+    first = present[int(np.argmax(~blank))].as_py() if not blank.all() else ""
     cast = _cast_times(present, _zone_suffix(first))
     if cast is not None:  # clean ISO text: one cast, nothing else
-        values = np.zeros(len(arr), dtype=np.int64)
-        values[~blank] = cast
-        zoned = _zoned(arr) if need_zone else False
+        values, zoned = cast
         return Parsed(values, blank, np.zeros(len(arr), dtype=bool)), zoned
     trimmed = pc.utf8_trim_whitespace(arr)
     trimmed = pc.replace_substring_regex(trimmed, _SPACED_ZONE_RE, r"\1\2")
     missing = _missing_strings(trimmed)
     present = pc.if_else(arrow_of(missing), pa.scalar(None, pa.string()), trimmed)
     zoned = _zoned(present)
-    values = _cast_times(present, bool(zoned.any()))
-    if values is not None:
-        return Parsed(values, missing, np.zeros(len(arr), dtype=bool)), zoned
+    cast = _cast_times(present, bool(zoned.any()))
+    if cast is not None:
+        return Parsed(cast[0], missing, np.zeros(len(arr), dtype=bool)), zoned
     # Mixed offsets or bad values: split zoned from naive, and parse what looks like ISO.
     iso = _np(pc.match_substring_regex(present, _ISO_RE).fill_null(False))
     values = np.zeros(len(arr), dtype=np.int64)

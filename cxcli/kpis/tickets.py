@@ -24,7 +24,7 @@ def unresolved_as_value(
     invalid = resolved.invalid
     if created is not None:
         both = created.valid & resolved.valid
-        took = resolved.values - np.where(both, created.values, resolved.values)
+        took = resolved.values - created.values  # read only where both are valid
         invalid = invalid | (both & (took < 0))
         if longest_us is not None:
             invalid |= both & (took > longest_us)
