@@ -265,7 +265,7 @@ class Accumulator:
         if not whole:
             assert keep is not None
             self.filtered_out += int(n - keep.sum())
-            batch = batch.filter(pa.array(keep))
+            batch = batch.filter(arrow_of(keep))
             rows = _Rows(first_row, np.flatnonzero(keep))
             if times is not None:
                 times = Parsed(times.values[keep], times.missing[keep], times.invalid[keep])
