@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from cxcli.engine import Query, run
 from cxcli.errors import InputError
+from cxcli.formats.delimited import _quotes
 from cxcli.formats.quotes import QuoteScan, complete_records, field_starts, parity_breaks
 from cxcli.kpis.nps import Nps
 
@@ -85,6 +86,27 @@ def test_parity_breaks_says_when_counting_misreads(pieces, parity):
     assert count == data.count(b'"')
     if not (if_given if parity == 0 else if_other):  # counting from an even start holds
         assert reference_inside(data) == (count % 2 == 1)
+
+
+@given(
+    st.lists(st.sampled_from([*PIECES, b"plain,text\n" * 3]), max_size=60),
+    st.integers(0, 200),
+    st.integers(0, 200),
+    st.integers(1, 9),
+)
+def test_a_span_counted_in_blocks_is_counted_as_one(tmp_path_factory, pieces, a, b, block):
+    """The byte-range split counts quotes block by block, skipping blocks with none: any span
+    in any blocks gives what one pass over the span gives."""
+    data = b"".join(pieces)
+    start, end = sorted((min(a, len(data)), min(b, len(data))))
+    path = tmp_path_factory.mktemp("q") / "f.csv"
+    path.write_bytes(data)
+    starts = field_starts(",")
+    previous = data[start - 1] if start else 10
+    whole = parity_breaks(np.frombuffer(data[start:end], np.uint8), previous, starts, 0)
+    if end == start:
+        whole = (0, False, False)
+    assert _quotes(str(path), start, end, starts, block) == whole
 
 
 def test_complete_records_ends_at_the_last_line_end_outside_quotes():

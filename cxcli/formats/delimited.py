@@ -335,7 +335,10 @@ def _quotes(
             n = fh.readinto(memoryview(buffer)[: min(len(buffer), end - at)])
             if not n:
                 break
-            count, even, odd = parity_breaks(data[:n], previous, starts, total % 2)
+            if buffer.find(b'"', 0, n) < 0:  # one memchr: most blocks of most files
+                count, even, odd = 0, False, False
+            else:
+                count, even, odd = parity_breaks(data[:n], previous, starts, total % 2)
             if_even, if_odd = if_even or even, if_odd or odd
             total, previous, at = total + count, int(data[n - 1]), at + n
     return total, if_even, if_odd
