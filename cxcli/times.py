@@ -138,12 +138,13 @@ def _in_range(parsed: Parsed) -> Parsed:
     values = parsed.values
     if not values.size or (values.min() >= FIRST_US and values.max() <= LAST_US):
         return parsed  # two reductions, no mask: nearly every column
-    outside = ~parsed.missing & ((parsed.values < FIRST_US) | (parsed.values > LAST_US))
+    outside = ~parsed.missing & ((values < FIRST_US) | (values > LAST_US))
     return parsed.invalid_where(outside)
 
 
 def _parse(arr: pa.Array, found: TimeFormat) -> tuple[Parsed, np.ndarray | bool]:
-    """Parsed values and which of them carried their own zone (True or False: all or none)."""
+    """Parsed values and which of them carried their own zone: a mask, or True / False when
+    all or none did (a typed column, a clean ISO column read in one cast)."""
     kind = arr.type
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         missing = _null_mask(arr)
